@@ -1,0 +1,1 @@
+"""Poetry plugin: `poetry install-locked` installs a project's dependencies from poetry.lock alone."""

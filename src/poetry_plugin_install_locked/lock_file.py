@@ -1,0 +1,249 @@
+"""The lock reader: what poetry.lock says, checked before anything is installed.
+
+Poetry's own Locker reads the lock too, but lazily and deep inside the installer,
+where a broken file surfaces as a KeyError traceback half-way through an install.
+Reading it here first turns every problem into one actionable line.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from poetry_plugin_install_locked.exceptions import InstallLockedError
+
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Poetry depends on tomli on these Pythons
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from packaging.utils import NormalizedName
+
+
+LOCK_FILE_NAME = "poetry.lock"
+
+# 2.1 is the first version that records each package's groups and markers
+# (written by Poetry >= 2.0); 3.x would be a format this reader does not know.
+MIN_LOCK_VERSION = (2, 1)
+MAX_LOCK_MAJOR = 2
+
+FIX_WITH_POETRY_LOCK = "run `poetry lock` with Poetry >= 2.0 to regenerate it"
+
+
+@dataclass(frozen=True)
+class LockedSource:
+    """A package source named in the lock (`[package.source]` of type legacy)."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class LockedPackage:
+    name: NormalizedName
+    version: str
+    groups: frozenset[NormalizedName]
+    source_type: str | None = None
+    source_url: str | None = None
+    source_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class LockFile:
+    path: Path
+    lock_version: str
+    python_versions: str
+    packages: tuple[LockedPackage, ...]
+    extras: dict[NormalizedName, tuple[NormalizedName, ...]]
+
+    @property
+    def groups(self) -> list[NormalizedName]:
+        """Every group a locked package belongs to, "main" first as Poetry lists it."""
+        names = {group for package in self.packages for group in package.groups}
+        return sorted(names, key=lambda name: (name != "main", name))
+
+    @property
+    def sources(self) -> list[LockedSource]:
+        """The named package sources, in the order the lock first mentions them."""
+        sources: dict[str, LockedSource] = {}
+        for package in self.packages:
+            if package.source_type == "legacy" and package.source_reference:
+                assert package.source_url is not None
+                sources.setdefault(
+                    package.source_reference,
+                    LockedSource(package.source_reference, package.source_url),
+                )
+        return list(sources.values())
+
+
+def read_lock_file(path: Path) -> LockFile:
+    """Read and check `path`; raise InstallLockedError with one fixable line."""
+    if not path.is_file():
+        raise InstallLockedError(
+            f"No {LOCK_FILE_NAME} in {path.parent}: install-locked installs from"
+            " a lock file; copy poetry.lock there (create it with `poetry lock`)."
+        )
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise InstallLockedError(f"Cannot read {path}: {e.strerror}.") from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise InstallLockedError(
+            f"{path} is not valid TOML ({e}): restore it or {FIX_WITH_POETRY_LOCK}."
+        ) from e
+
+    metadata = data.get("metadata")
+    if not isinstance(metadata, dict):
+        raise InstallLockedError(
+            f"{path} has no [metadata] table, so it is not a Poetry lock file:"
+            f" {FIX_WITH_POETRY_LOCK}."
+        )
+    lock_version = _check_lock_version(path, metadata.get("lock-version"))
+    python_versions = metadata.get("python-versions")
+    if not isinstance(python_versions, str) or not python_versions:
+        raise InstallLockedError(
+            f"{path} has no [metadata] python-versions: {FIX_WITH_POETRY_LOCK}."
+        )
+
+    raw_packages = data.get("package", [])
+    if not isinstance(raw_packages, list):
+        raise InstallLockedError(
+            f"{path} has a malformed [[package]] list: {FIX_WITH_POETRY_LOCK}."
+        )
+    packages = tuple(_read_package(path, raw, index) for index, raw in enumerate(raw_packages))
+    _check_unique(path, packages)
+
+    return LockFile(
+        path=path,
+        lock_version=lock_version,
+        python_versions=python_versions,
+        packages=packages,
+        extras=_read_extras(path, data.get("extras", {})),
+    )
+
+
+def _check_lock_version(path: Path, value: Any) -> str:
+    try:
+        major, minor = (int(part) for part in str(value).split("."))
+    except ValueError:
+        raise InstallLockedError(
+            f"{path} has an unreadable lock-version {value!r}: {FIX_WITH_POETRY_LOCK}."
+        ) from None
+    if (major, minor) < MIN_LOCK_VERSION:
+        raise InstallLockedError(
+            f"{path} has lock-version {value}, which does not record each package's"
+            " groups and markers, so it cannot be installed without pyproject.toml:"
+            f" {FIX_WITH_POETRY_LOCK}."
+        )
+    if major > MAX_LOCK_MAJOR:
+        raise InstallLockedError(
+            f"{path} has lock-version {value}, newer than this plugin reads"
+            " (2.1 to 2.x): upgrade poetry-plugin-install-locked."
+        )
+    return str(value)
+
+
+def _read_package(path: Path, raw: Any, index: int) -> LockedPackage:
+    where = f"{path}, package #{index + 1}"
+    if not isinstance(raw, dict):
+        raise InstallLockedError(f"{where} is not a table: {FIX_WITH_POETRY_LOCK}.")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise InstallLockedError(f"{where} has no name: {FIX_WITH_POETRY_LOCK}.")
+    where = f"{path}, package {name!r}"
+    version = raw.get("version")
+    if not isinstance(version, str) or not version:
+        raise InstallLockedError(f"{where} has no version: {FIX_WITH_POETRY_LOCK}.")
+    groups = raw.get("groups")
+    if (
+        not isinstance(groups, list)
+        or not groups
+        or not all(isinstance(group, str) and group for group in groups)
+    ):
+        raise InstallLockedError(
+            f"{where} has no groups list (written by Poetry >= 2.0):"
+            f" {FIX_WITH_POETRY_LOCK}."
+        )
+    if not isinstance(raw.get("files", []), list):
+        raise InstallLockedError(f"{where} has a malformed files list: {FIX_WITH_POETRY_LOCK}.")
+    markers = raw.get("markers", "")
+    if not isinstance(markers, (str, dict)):
+        raise InstallLockedError(f"{where} has malformed markers: {FIX_WITH_POETRY_LOCK}.")
+
+    source = raw.get("source")
+    if source is None:
+        return LockedPackage(
+            canonicalize_name(name), version, frozenset(map(canonicalize_name, groups))
+        )
+    source_type = source.get("type") if isinstance(source, dict) else None
+    url = source.get("url") if isinstance(source, dict) else None
+    if source_type not in SOURCE_TYPES:
+        raise InstallLockedError(
+            f"{where} has an unknown source type {source_type!r}"
+            f" (known: {', '.join(sorted(SOURCE_TYPES))}): {FIX_WITH_POETRY_LOCK}."
+        )
+    if not isinstance(url, str) or not url:
+        raise InstallLockedError(f"{where} has a source with no url: {FIX_WITH_POETRY_LOCK}.")
+    reference = source.get("reference")
+    if source_type == "legacy" and (not isinstance(reference, str) or not reference):
+        raise InstallLockedError(
+            f"{where} has a package source with no name (reference): {FIX_WITH_POETRY_LOCK}."
+        )
+    return LockedPackage(
+        canonicalize_name(name),
+        version,
+        frozenset(map(canonicalize_name, groups)),
+        source_type,
+        url,
+        reference if isinstance(reference, str) else None,
+    )
+
+
+SOURCE_TYPES = frozenset({"legacy", "url", "file", "directory", "git", "hg"})
+
+
+def _check_unique(path: Path, packages: tuple[LockedPackage, ...]) -> None:
+    seen: set[tuple[str, str, str | None]] = set()
+    urls: dict[str, str] = {}
+    for package in packages:
+        key = (package.name, package.version, package.source_url)
+        if key in seen:
+            raise InstallLockedError(
+                f"{path} lists package {package.name!r} {package.version} twice:"
+                f" {FIX_WITH_POETRY_LOCK}."
+            )
+        seen.add(key)
+        if package.source_type == "legacy" and package.source_reference:
+            assert package.source_url is not None
+            known = urls.setdefault(package.source_reference, package.source_url)
+            if known != package.source_url:
+                raise InstallLockedError(
+                    f"{path} names source {package.source_reference!r} with two urls"
+                    f" ({known}, {package.source_url}): {FIX_WITH_POETRY_LOCK}."
+                )
+
+
+def _read_extras(path: Path, raw: Any) -> dict[NormalizedName, tuple[NormalizedName, ...]]:
+    if not isinstance(raw, dict) or not all(
+        isinstance(members, list) and all(isinstance(m, str) for m in members)
+        for members in raw.values()
+    ):
+        raise InstallLockedError(f"{path} has a malformed [extras] table: {FIX_WITH_POETRY_LOCK}.")
+    return {
+        canonicalize_name(extra): tuple(
+            # Entries may carry a requirement tail ("pkg (>=1.0)"); the name leads.
+            canonicalize_name(member.split()[0].split("[")[0])
+            for member in members
+        )
+        for extra, members in raw.items()
+    }

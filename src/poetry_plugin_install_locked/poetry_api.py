@@ -1,0 +1,94 @@
+"""Every contact with Poetry internals that differ across Poetry 2.x, in one place.
+
+Each piece here is exercised by the test suite on every Poetry version the
+package declares; nothing else in the plugin touches these details.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from poetry.config.config import Config
+from poetry.installation.installer import Installer
+from poetry.packages.locker import Locker
+
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from cleo.io.io import IO
+    from poetry.poetry import Poetry
+    from poetry.utils.env import Env
+
+
+RE_RESOLVE = "installer.re-resolve"
+
+
+class LockOnlyLocker(Locker):
+    """A locker with no pyproject.toml to be stale against: the lock is the truth."""
+
+    def is_fresh(self) -> bool:
+        return True
+
+
+class LockOnlyConfig(Config):
+    """Poetry's configuration, except that the lock's groups and markers decide.
+
+    Re-resolving needs the root's dependency specifications, which only
+    pyproject.toml holds; POETRY_INSTALLER_RE_RESOLVE would otherwise win over
+    a merged value, hence an override rather than a merge.
+    """
+
+    def get(self, setting_name: str | Sequence[str], default: Any = None) -> Any:
+        if setting_name == RE_RESOLVE:
+            return False
+        return super().get(setting_name, default)
+
+    def wants_re_resolve(self) -> bool:
+        return bool(super().get(RE_RESOLVE, False))
+
+
+def load_lock_only_config() -> LockOnlyConfig:
+    """The user's global configuration and POETRY_* variables, read afresh."""
+    config = LockOnlyConfig.create(reload=True)
+    assert isinstance(config, LockOnlyConfig)
+    return config
+
+
+def create_installer(io: IO, env: Env, poetry: Poetry) -> Installer:
+    """Build the installer exactly as `poetry install` does."""
+    extra: dict[str, Any] = {}
+    if hasattr(poetry, "build_constraints"):  # Poetry >= 2.2
+        extra["build_constraints"] = poetry.build_constraints
+    return Installer(
+        io,
+        env,
+        poetry.package,
+        poetry.locker,
+        poetry.pool,
+        poetry.config,
+        disable_cache=poetry.disable_cache,
+        **extra,
+    )
+
+
+def keyring_preflight(io: IO, config: Config) -> None:
+    """Poetry checks the keyring backend before installing (Poetry >= 2.1)."""
+    from poetry.utils.password_manager import PoetryKeyring
+
+    preflight = getattr(PoetryKeyring, "preflight_check", None)
+    if preflight is not None:
+        preflight(io, config)
+
+
+def python_version_errors() -> tuple[type[Exception], ...]:
+    """The errors EnvManager raises when no allowed Python can be used."""
+    try:
+        from poetry.utils.env.python.exceptions import PythonVersionError
+    except ImportError:  # Poetry < 2.1 kept them with the other env errors
+        from poetry.utils.env import InvalidCurrentPythonVersionError
+        from poetry.utils.env import NoCompatiblePythonVersionFoundError
+
+        return (InvalidCurrentPythonVersionError, NoCompatiblePythonVersionFoundError)
+    return (PythonVersionError,)
