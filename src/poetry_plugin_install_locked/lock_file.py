@@ -72,6 +72,11 @@ class LockFile:
         return sorted(names, key=lambda name: (name != "main", name))
 
     @property
+    def uses_pypi(self) -> bool:
+        """Whether a package names no source: Poetry fetches those from PyPI."""
+        return any(package.source_type is None for package in self.packages)
+
+    @property
     def sources(self) -> list[LockedSource]:
         """The named package sources, in the order the lock first mentions them."""
         sources: dict[str, LockedSource] = {}

@@ -23,12 +23,21 @@ if TYPE_CHECKING:
 
 
 def create_pool(
-    sources: list[LockedSource], config: Config, io: IO, *, disable_cache: bool
+    sources: list[LockedSource],
+    config: Config,
+    io: IO,
+    *,
+    uses_pypi: bool,
+    disable_cache: bool,
 ) -> RepositoryPool:
     """Register `sources` in `config` and build the pool the installer uses.
 
-    Each source is explicit (it serves only the packages that name it), which
-    leaves PyPI as the primary repository for the packages that name none.
+    Locked packages are fetched from the repository they name, whatever its
+    priority. Priorities matter only for what the lock does not pin: the build
+    requirements of sdists, git and path dependencies. The lock does not record
+    them, so the likely configuration is rebuilt: when some package comes from
+    PyPI, PyPI first with the named sources as supplemental; otherwise the named
+    sources alone, as primary (PyPI was disabled, or it would have served one).
     """
     configured = config.get("repositories", {})
     config.merge(
@@ -40,12 +49,10 @@ def create_pool(
             }
         }
     )
-    return Factory.create_pool(
-        config,
-        [
-            {"name": source.name, "url": source.url, "priority": "explicit"}
-            for source in sources
-        ],
-        io,
-        disable_cache=disable_cache,
-    )
+    priority = "supplemental" if uses_pypi else "primary"
+    pool_sources: list[dict[str, str]] = [{"name": "pypi"}] if uses_pypi else []
+    pool_sources += [
+        {"name": source.name, "url": source.url, "priority": priority}
+        for source in sources
+    ]
+    return Factory.create_pool(config, pool_sources, io, disable_cache=disable_cache)

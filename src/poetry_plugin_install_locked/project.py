@@ -106,7 +106,15 @@ def _lock_only_poetry(
         config,
         disable_cache=disable_cache,
     )
-    poetry.set_pool(create_pool(lock.sources, config, io, disable_cache=disable_cache))
+    poetry.set_pool(
+        create_pool(
+            lock.sources,
+            config,
+            io,
+            uses_pypi=lock.uses_pypi,
+            disable_cache=disable_cache,
+        )
+    )
     return poetry
 
 

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import shutil
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support.git_server import GitDaemon
+from tests.support.index import PackageIndex
+from tests.support.poetry_cli import Poetry
+from tests.support.projects import PRIVATE
+from tests.support.projects import PRIVATE_PASSWORD
+from tests.support.projects import PRIVATE_USER
+from tests.support.projects import Fixtures
+from tests.support.projects import serve_fixtures
+from tests.support.projects import write_app
+from tests.support.projects import write_pathapp
+
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(scope="session")
+def fixtures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixtures]:
+    """The local package index and git server, with every fixture distribution."""
+    index = PackageIndex(tmp_path_factory.mktemp("index"))
+    git = GitDaemon(tmp_path_factory.mktemp("git"))
+    index.start()
+    git.start()
+    try:
+        yield serve_fixtures(index, git)
+    finally:
+        git.stop()
+        index.stop()
+
+
+@pytest.fixture(scope="session")
+def poetry(tmp_path_factory: pytest.TempPathFactory) -> Poetry:
+    """The poetry CLI with a session-wide cache (warm after the first install)."""
+    return Poetry(
+        tmp_path_factory.mktemp("poetry-home"),
+        {
+            f"POETRY_HTTP_BASIC_{PRIVATE.upper()}_USERNAME": PRIVATE_USER,
+            f"POETRY_HTTP_BASIC_{PRIVATE.upper()}_PASSWORD": PRIVATE_PASSWORD,
+        },
+    )
+
+
+@pytest.fixture(scope="session")
+def app_template(
+    tmp_path_factory: pytest.TempPathFactory, fixtures: Fixtures, poetry: Poetry
+) -> Path:
+    """The `app` project, locked once by the real `poetry lock`."""
+    directory = tmp_path_factory.mktemp("templates") / "app"
+    write_app(directory, fixtures)
+    poetry.run("lock", cwd=directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def pathapp_template(
+    tmp_path_factory: pytest.TempPathFactory, fixtures: Fixtures, poetry: Poetry
+) -> Path:
+    directory = tmp_path_factory.mktemp("templates") / "pathapp"
+    write_pathapp(directory, fixtures)
+    poetry.run("lock", cwd=directory)
+    return directory
+
+
+def copy_project(template: Path, destination: Path) -> Path:
+    shutil.copytree(template, destination)
+    return destination
+
+
+def lock_only_copy(template: Path, destination: Path) -> Path:
+    """A directory holding only poetry.lock, as after `COPY poetry.lock ./`."""
+    destination.mkdir(parents=True)
+    shutil.copy2(template / "poetry.lock", destination / "poetry.lock")
+    return destination

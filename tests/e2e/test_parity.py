@@ -1,0 +1,100 @@
+"""`poetry install-locked SEL` in a lock-only directory installs what
+`poetry install --no-root SEL` installs in the full project."""
+
+from __future__ import annotations
+
+import shutil
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import copy_project
+from tests.conftest import lock_only_copy
+from tests.support.poetry_cli import installed_set
+from tests.support.poetry_cli import names
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.poetry_cli import Poetry
+
+
+pytestmark = pytest.mark.e2e
+
+SELECTIONS = [
+    pytest.param([], id="default"),
+    pytest.param(["--only", "main"], id="only-main"),
+    pytest.param(["--with", "docs"], id="with-docs"),
+    pytest.param(["--without", "dev"], id="without-dev"),
+    pytest.param(["--all-groups"], id="all-groups"),
+    pytest.param(["-E", "fancy"], id="extras"),
+    pytest.param(["--all-extras"], id="all-extras"),
+]
+
+
+def with_optional_groups(selection: list[str]) -> list[str]:
+    """The documented rule: without pyproject.toml, the optional `docs` group
+    of the fixture is a default group, so Poetry is asked for it explicitly."""
+    if "--only" in selection or "--all-groups" in selection:
+        return selection
+    return [*selection, "--with", "docs"]
+
+
+@pytest.mark.parametrize("selection", SELECTIONS)
+def test_lock_only_install_equals_poetry_install_no_root(
+    selection: list[str], app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
+    project = copy_project(app_template, tmp_path / "project")
+    poetry.run(
+        "install",
+        "--no-root",
+        *with_optional_groups(selection),
+        cwd=project,
+        POETRY_VIRTUALENVS_IN_PROJECT="true",
+    )
+    expected = installed_set(project / ".venv", project)
+
+    locked = lock_only_copy(app_template, tmp_path / "locked")
+    poetry.run("install-locked", *selection, cwd=locked)
+    installed = installed_set(locked / ".venv", locked)
+
+    assert installed == expected
+    assert "app" not in names(installed)
+
+    # After `COPY . .`, Poetry adopts that environment and installs only the root.
+    shutil.copytree(app_template, locked, dirs_exist_ok=True)
+    result = poetry.run("install", *selection, cwd=locked)
+    assert "No dependencies to install or update" in result.stdout
+    assert "Installing the current project: app (0.1.0)" in result.stdout
+    assert "Creating virtualenv" not in result.stderr
+    assert installed_set(locked / ".venv", locked) - installed == {
+        ("app", "0.1.0", '{"dir_info": {"editable": true}, "url": "file://<project>"}')
+    }
+
+
+def test_lock_only_installs_locked_versions_and_honours_markers(
+    app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
+    locked = lock_only_copy(app_template, tmp_path / "locked")
+    poetry.run("install-locked", "--only", "main", cwd=locked)
+    installed = installed_set(locked / ".venv")
+
+    assert ("beta", "1.0", "") in installed  # the lock's version, not the newest
+    assert {"delta", "gitpkg", "sdistonly", "secretpkg", "urlpkg"} <= names(installed)
+    # Locked, but for Windows and for Python < 3.11 only.
+    assert not {"winonly", "oldpy"} & names(installed)
+    # Not in the main group, or behind the root extra `fancy`.
+    assert not {"devtool", "docsgen", "epsilon"} & names(installed)
+
+
+def test_every_locked_group_is_a_default_group_and_the_command_says_so(
+    app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
+    locked = lock_only_copy(app_template, tmp_path / "locked")
+    result = poetry.run("install-locked", "--dry-run", cwd=locked)
+
+    assert "Installing the locked groups: main, dev, docs" in result.stdout
+    assert "--only main" in result.stdout
+    assert "Installing docsgen (1.0)" in result.stdout

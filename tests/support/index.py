@@ -1,0 +1,173 @@
+"""A real package index on 127.0.0.1: static PEP 503 pages over HTTP.
+
+One server holds several repositories side by side (`/<repo>/simple/...`), and
+`/direct/` for direct URL dependencies. A repository can require basic auth.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import tarfile
+import threading
+
+from dataclasses import dataclass
+from dataclasses import field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from tests.support import tinybackend
+
+
+@dataclass(frozen=True)
+class Dist:
+    """A distribution to build: a wheel, or with `sdist_only` an sdist only."""
+
+    name: str
+    version: str
+    requires: tuple[str, ...] = ()
+    extras: tuple[str, ...] = ()
+    sdist_only: bool = False
+
+    @property
+    def module(self) -> str:
+        return self.name.replace("-", "_")
+
+    def files(self) -> dict[str, str]:
+        return {f"{self.module}/__init__.py": f'__version__ = "{self.version}"\n'}
+
+
+@dataclass
+class PackageIndex:
+    root: Path
+    auth: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Repositories that need basic auth: name -> (username, password)."""
+    port: int = 0
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def simple_url(self, repository: str) -> str:
+        return f"{self.url}/{repository}/simple/"
+
+    def add(self, repository: str, dist: Dist) -> Path:
+        """Build `dist` into `repository` and refresh its project page."""
+        files = self.root / repository / "files"
+        files.mkdir(parents=True, exist_ok=True)
+        path = files / (build_sdist(files, dist) if dist.sdist_only else build_wheel(files, dist))
+        self._write_page(repository, dist.name)
+        return path
+
+    def add_direct(self, dist: Dist) -> str:
+        """Build a wheel reachable only by URL; return that URL."""
+        directory = self.root / "direct"
+        directory.mkdir(parents=True, exist_ok=True)
+        return f"{self.url}/direct/{build_wheel(directory, dist)}"
+
+    def add_tinybackend(self, repository: str) -> None:
+        """Serve the tests' build backend, which sdists and source trees require."""
+        files = self.root / repository / "files"
+        files.mkdir(parents=True, exist_ok=True)
+        tinybackend_wheel(files)
+        self._write_page(repository, "tinybackend")
+
+    def _write_page(self, repository: str, project: str) -> None:
+        name = canonicalize_name(project)
+        files = self.root / repository / "files"
+        links = []
+        for path in sorted(files.iterdir()):
+            if canonicalize_name(path.name.split("-")[0]) != name:
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            href = html.escape(f"../../files/{path.name}#sha256={digest}")
+            links.append(f'<a href="{href}">{html.escape(path.name)}</a><br/>')
+        page = self.root / repository / "simple" / name / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text("<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n")
+
+    def start(self) -> None:
+        handler = partial(_Handler, directory=str(self.root), index=self)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def build_wheel(directory: Path, dist: Dist) -> str:
+    return tinybackend.write_wheel(
+        directory, dist.name, dist.version, dist.files(), dist.requires, dist.extras
+    )
+
+
+def build_sdist(directory: Path, dist: Dist) -> str:
+    """An sdist built by tinybackend, with PKG-INFO so its metadata is static."""
+    base = f"{dist.module}-{dist.version}"
+    requires = ", ".join(f'"{r}"' for r in dist.requires)
+    members = {
+        "PKG-INFO": tinybackend.metadata_text(dist.name, dist.version, dist.requires, dist.extras),
+        "pyproject.toml": (
+            '[build-system]\nrequires = ["tinybackend"]\nbuild-backend = "tinybackend"\n\n'
+            f'[tool.tinybackend]\nname = "{dist.name}"\nversion = "{dist.version}"\n'
+            f'requires = [{requires}]\npackages = ["{dist.module}"]\n'
+        ),
+        **dist.files(),
+    }
+    filename = f"{base}.tar.gz"
+    with tarfile.open(directory / filename, "w:gz") as archive:
+        for name, text in sorted(members.items()):
+            data = text.encode()
+            info = tarfile.TarInfo(f"{base}/{name}")
+            info.size = len(data)
+            info.mtime = 1577836800
+            archive.addfile(info, io.BytesIO(data))
+    return filename
+
+
+def tinybackend_wheel(directory: Path) -> str:
+    """The build backend itself, as a wheel the index serves."""
+    source = Path(tinybackend.__file__).read_text()
+    return tinybackend.write_wheel(directory, "tinybackend", "1.0", {"tinybackend.py": source})
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    def __init__(self, *args: Any, index: PackageIndex, **kwargs: Any) -> None:
+        self.index = index
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:
+        if self._authorized():
+            super().do_GET()
+
+    def do_HEAD(self) -> None:
+        if self._authorized():
+            super().do_HEAD()
+
+    def _authorized(self) -> bool:
+        repository = self.path.lstrip("/").split("/", 1)[0]
+        credentials = self.index.auth.get(repository)
+        if credentials is None:
+            return True
+        expected = "Basic " + base64.b64encode(":".join(credentials).encode()).decode()
+        if self.headers.get("Authorization") == expected:
+            return True
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="private"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return False
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass

@@ -1,0 +1,100 @@
+"""The real `poetry` executable in a subprocess, in a hermetic environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+
+BIN = Path(sys.executable).parent
+POETRY = BIN / "poetry"
+
+INSTALLED_SET_SCRIPT = """
+import importlib.metadata as metadata, json
+rows = []
+for dist in metadata.distributions():
+    direct_url = dist.read_text("direct_url.json")
+    rows.append([dist.metadata["Name"], dist.version, json.loads(direct_url) if direct_url else None])
+print(json.dumps(rows))
+"""
+
+Installed = frozenset[tuple[str, str, str]]
+
+
+@dataclass
+class Poetry:
+    """Runs poetry (with this plugin installed beside it) like a user's shell would."""
+
+    home: Path
+    extra_env: dict[str, str]
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("POETRY_", "VIRTUAL_ENV", "CONDA_", "PYTHON", "PIP_"))
+        }
+        # Poetry picks `python3` from PATH for new virtualenvs: never this suite's venv.
+        env["PATH"] = os.pathsep.join(
+            p for p in env.get("PATH", "").split(os.pathsep) if Path(p) != BIN
+        )
+        env.update(
+            POETRY_CONFIG_DIR=str(self.home / "config"),
+            POETRY_DATA_DIR=str(self.home / "data"),
+            POETRY_CACHE_DIR=str(self.home / "cache"),
+            PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+            COLUMNS="200",
+        )
+        env.update(self.extra_env)
+        env.update(overrides)
+        return env
+
+    def run(
+        self, *args: str, cwd: Path, check: bool = True, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [str(POETRY), "--no-ansi", "-n", *args],
+            cwd=cwd,
+            env=self.env(**env),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"poetry {' '.join(args)} failed ({result.returncode}) in {cwd}\n"
+                f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+            )
+        return result
+
+
+def installed_set(venv: Path, project_root: Path | None = None) -> Installed:
+    """Name, version and direct_url of every distribution in `venv`.
+
+    Paths under `project_root` are made relative, so that installs from two
+    copies of a project compare equal.
+    """
+    output = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", INSTALLED_SET_SCRIPT],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rows = set()
+    for name, version, direct_url in json.loads(output):
+        text = json.dumps(direct_url, sort_keys=True) if direct_url else ""
+        if project_root is not None:
+            text = text.replace(project_root.resolve().as_uri(), "file://<project>")
+        rows.add((canonicalize_name(name), version, text))
+    return frozenset(rows)
+
+
+def names(installed: Installed) -> set[str]:
+    return {name for name, _, _ in installed}
