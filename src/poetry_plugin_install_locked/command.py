@@ -133,15 +133,16 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         self._check_groups()
         extras = self._extras()
         groups = self.activated_groups
-        if lock is not None:
-            self._announce_groups([g for g in lock.groups if g in groups])
 
         keyring_preflight(self.io, poetry.config)
         env = select_environment(
             poetry,
             self.io,
-            name_known=lock is None or self.option("project-name") is not None,
+            lock_only=lock is not None,
+            name_known=self.option("project-name") is not None,
         )
+        if lock is not None:
+            self._announce_groups([g for g in lock.groups if g in groups])
         installer = create_installer(self.io, env, poetry)
         installer.extras(extras)
         installer.only_groups(groups)

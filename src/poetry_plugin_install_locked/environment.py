@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from poetry.utils.env import EnvManager
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.poetry_api import python_finder
 from poetry_plugin_install_locked.poetry_api import python_version_errors
 
 
@@ -25,18 +26,25 @@ if TYPE_CHECKING:
     from poetry.utils.env import Env
 
 
-def select_environment(poetry: Poetry, io: IO, *, name_known: bool) -> Env:
+def select_environment(
+    poetry: Poetry, io: IO, *, lock_only: bool, name_known: bool
+) -> Env:
     """Find or create the environment, as Poetry's `install` would.
 
-    With `name_known` false (lock-only mode without --project-name), an env
-    Poetry would create in its cache directory is created as `.venv` instead.
+    In lock-only mode without the project's name, an env Poetry would create
+    in its cache directory is created as `.venv` instead; and a Python the lock
+    does not allow is reported in one line rather than Poetry's search log.
     """
     manager = EnvManager(poetry, io=io)
-    if not name_known:
-        _create_in_project(poetry, manager)
     try:
+        if lock_only and _would_create(poetry, manager):
+            _check_a_python_is_allowed(poetry)
+            if not name_known:
+                _create_in_project(poetry)
         env = manager.create_venv()
     except python_version_errors() as e:
+        if not lock_only:
+            raise
         raise InstallLockedError(" ".join(str(e).split())) from e
 
     if env.is_venv() and io.is_verbose():
@@ -44,12 +52,30 @@ def select_environment(poetry: Poetry, io: IO, *, name_known: bool) -> Env:
     return env
 
 
-def _create_in_project(poetry: Poetry, manager: EnvManager) -> None:
+def _would_create(poetry: Poetry, manager: EnvManager) -> bool:
+    """Whether Poetry would create a virtualenv rather than adopt one."""
+    if not poetry.config.get("virtualenvs.create"):
+        return False  # the system environment
+    return not manager.get().is_venv()  # an active virtualenv or a .venv
+
+
+def _check_a_python_is_allowed(poetry: Poetry) -> None:
+    python = python_finder()
+    preferred = python.get_preferred_python(poetry.config)
+    if poetry.package.python_constraint.allows(preferred.patch_version):
+        return
+    try:
+        python.get_compatible_python(poetry)
+    except python_version_errors():
+        raise InstallLockedError(
+            f"Python {preferred.patch_version} is not allowed by python-versions"
+            f" {poetry.package.python_versions} in poetry.lock, and Poetry found no"
+            " Python that is: run with an interpreter (or base image) the lock allows."
+        ) from None
+
+
+def _create_in_project(poetry: Poetry) -> None:
     config = poetry.config
-    if not config.get("virtualenvs.create"):
-        return  # the system environment: no name needed
-    if manager.get().is_venv():
-        return  # an active virtualenv or an existing .venv: Poetry adopts it
     if config.get("virtualenvs.in-project") is False:
         raise InstallLockedError(
             "virtualenvs.in-project is false, so `poetry install` would create its"

@@ -92,3 +92,12 @@ def python_version_errors() -> tuple[type[Exception], ...]:
 
         return (InvalidCurrentPythonVersionError, NoCompatiblePythonVersionFoundError)
     return (PythonVersionError,)
+
+
+def python_finder() -> Any:
+    """Poetry's interpreter discovery class (moved in Poetry 2.1)."""
+    try:
+        from poetry.utils.env.python import Python
+    except ImportError:
+        from poetry.utils.env.python_manager import Python  # type: ignore[no-redef]
+    return Python
