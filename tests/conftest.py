@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,7 +23,14 @@ from tests.support.projects import write_pathapp
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
+
+
+# In-process tests (cleo's CommandTester) must never read or write the user's
+# Poetry configuration or cache; Poetry reads these when first imported.
+_POETRY_HOME = tempfile.mkdtemp(prefix="install-locked-tests-")
+for _name in ("CONFIG", "CACHE", "DATA"):
+    os.environ[f"POETRY_{_name}_DIR"] = str(Path(_POETRY_HOME) / _name.lower())
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 
 
 @pytest.fixture(scope="session")

@@ -169,7 +169,9 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         }
         unknown = sorted(g for g in requested if not package.has_dependency_group(g))
         if unknown:
-            known = ", ".join(package.dependency_group_names(include_optional=True))
+            known = ", ".join(
+                sorted(package.dependency_group_names(include_optional=True))
+            )
             raise InstallLockedError(
                 f"Group(s) not found: {', '.join(unknown)}"
                 f" ({self._origin} knows: {known or 'no groups'})."
@@ -184,7 +186,7 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         if unknown:
             raise InstallLockedError(
                 f"Extra(s) not found: {', '.join(unknown)}"
-                f" ({self._origin} knows: {', '.join(known) or 'no extras'})."
+                f" ({self._origin} knows: {', '.join(sorted(known)) or 'no extras'})."
             )
         return extras
 
@@ -195,7 +197,9 @@ default: narrow them with <info>--only main</> or <info>--without</>.
 
     def _announce_groups(self, groups: list[str]) -> None:
         self.line(f"Installing the locked groups: <c1>{', '.join(groups)}</>")
-        chose = any(self.option(key) for key in ("with", "without", "only", "all-groups"))
+        chose = any(
+            self.option(key) for key in ("with", "without", "only", "all-groups")
+        )
         if not chose and len(groups) > 1:
             self.line(
                 "<comment>poetry.lock does not record which groups are optional, so"

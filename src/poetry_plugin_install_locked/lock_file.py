@@ -125,7 +125,9 @@ def read_lock_file(path: Path) -> LockFile:
         raise InstallLockedError(
             f"{path} has a malformed [[package]] list: {FIX_WITH_POETRY_LOCK}."
         )
-    packages = tuple(_read_package(path, raw, index) for index, raw in enumerate(raw_packages))
+    packages = tuple(
+        _read_package(path, raw, index) for index, raw in enumerate(raw_packages)
+    )
     _check_unique(path, packages)
 
     return LockFile(
@@ -180,10 +182,14 @@ def _read_package(path: Path, raw: Any, index: int) -> LockedPackage:
             f" {FIX_WITH_POETRY_LOCK}."
         )
     if not isinstance(raw.get("files", []), list):
-        raise InstallLockedError(f"{where} has a malformed files list: {FIX_WITH_POETRY_LOCK}.")
+        raise InstallLockedError(
+            f"{where} has a malformed files list: {FIX_WITH_POETRY_LOCK}."
+        )
     markers = raw.get("markers", "")
     if not isinstance(markers, (str, dict)):
-        raise InstallLockedError(f"{where} has malformed markers: {FIX_WITH_POETRY_LOCK}.")
+        raise InstallLockedError(
+            f"{where} has malformed markers: {FIX_WITH_POETRY_LOCK}."
+        )
 
     source = raw.get("source")
     if source is None:
@@ -198,7 +204,9 @@ def _read_package(path: Path, raw: Any, index: int) -> LockedPackage:
             f" (known: {', '.join(sorted(SOURCE_TYPES))}): {FIX_WITH_POETRY_LOCK}."
         )
     if not isinstance(url, str) or not url:
-        raise InstallLockedError(f"{where} has a source with no url: {FIX_WITH_POETRY_LOCK}.")
+        raise InstallLockedError(
+            f"{where} has a source with no url: {FIX_WITH_POETRY_LOCK}."
+        )
     reference = source.get("reference")
     if source_type == "legacy" and (not isinstance(reference, str) or not reference):
         raise InstallLockedError(
@@ -238,12 +246,16 @@ def _check_unique(path: Path, packages: tuple[LockedPackage, ...]) -> None:
                 )
 
 
-def _read_extras(path: Path, raw: Any) -> dict[NormalizedName, tuple[NormalizedName, ...]]:
+def _read_extras(
+    path: Path, raw: Any
+) -> dict[NormalizedName, tuple[NormalizedName, ...]]:
     if not isinstance(raw, dict) or not all(
         isinstance(members, list) and all(isinstance(m, str) for m in members)
         for members in raw.values()
     ):
-        raise InstallLockedError(f"{path} has a malformed [extras] table: {FIX_WITH_POETRY_LOCK}.")
+        raise InstallLockedError(
+            f"{path} has a malformed [extras] table: {FIX_WITH_POETRY_LOCK}."
+        )
     return {
         canonicalize_name(extra): tuple(
             # Entries may carry a requirement tail ("pkg (>=1.0)"); the name leads.

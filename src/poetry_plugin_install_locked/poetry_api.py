@@ -87,8 +87,8 @@ def python_version_errors() -> tuple[type[Exception], ...]:
     try:
         from poetry.utils.env.python.exceptions import PythonVersionError
     except ImportError:  # Poetry < 2.1 kept them with the other env errors
-        from poetry.utils.env import InvalidCurrentPythonVersionError
-        from poetry.utils.env import NoCompatiblePythonVersionFoundError
+        from poetry.utils.env import InvalidCurrentPythonVersionError  # type: ignore[attr-defined, unused-ignore]
+        from poetry.utils.env import NoCompatiblePythonVersionFoundError  # type: ignore[attr-defined, unused-ignore]
 
         return (InvalidCurrentPythonVersionError, NoCompatiblePythonVersionFoundError)
     return (PythonVersionError,)
@@ -99,5 +99,5 @@ def python_finder() -> Any:
     try:
         from poetry.utils.env.python import Python
     except ImportError:
-        from poetry.utils.env.python_manager import Python  # type: ignore[no-redef]
+        from poetry.utils.env.python_manager import Python  # type: ignore[import-not-found, no-redef, unused-ignore]
     return Python

@@ -30,7 +30,10 @@ def test_creates_dot_venv_where_poetry_would_create_a_cache_dir_venv(
     locked = lock_only_copy(app_template, tmp_path / "locked")
     result = poetry.run("install-locked", "--only", "main", cwd=locked)
 
-    assert f"Creating virtualenv install-locked-stub in {locked / '.venv'}" in result.stderr
+    assert (
+        f"Creating virtualenv install-locked-stub in {locked / '.venv'}"
+        in result.stderr
+    )
     shutil.copytree(app_template, locked, dirs_exist_ok=True)
     assert poetry.run("env", "info", "--path", cwd=locked).stdout.strip() == str(
         locked / ".venv"
@@ -47,10 +50,12 @@ def test_in_project_false_without_a_name_is_an_error_that_names_both_fixes(
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [
-        "virtualenvs.in-project is false, so `poetry install` would create its"
-        f" virtualenv in {poetry.home / 'cache' / 'virtualenvs'} under the"
-        " project's name, which poetry.lock does not hold: pass --project-name"
-        " NAME (the name in pyproject.toml) or set virtualenvs.in-project to true."
+        (
+            "virtualenvs.in-project is false, so `poetry install` would create its"
+            f" virtualenv in {poetry.home / 'cache' / 'virtualenvs'} under the"
+            " project's name, which poetry.lock does not hold: pass --project-name"
+            " NAME (the name in pyproject.toml) or set virtualenvs.in-project to true."
+        )
     ]
     assert not (locked / ".venv").exists()
 
@@ -59,15 +64,26 @@ def test_project_name_selects_poetrys_own_cache_dir_virtualenv(
     app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    settings = {"POETRY_VIRTUALENVS_IN_PROJECT": "false"}
-    poetry.run("install-locked", "--only", "main", "--project-name", "app", cwd=locked, **settings)
+    poetry.run(
+        "install-locked",
+        "--only",
+        "main",
+        "--project-name",
+        "app",
+        cwd=locked,
+        POETRY_VIRTUALENVS_IN_PROJECT="false",
+    )
     assert not (locked / ".venv").exists()
 
     shutil.copytree(app_template, locked, dirs_exist_ok=True)
-    venv = poetry.run("env", "info", "--path", cwd=locked, **settings).stdout.strip()
+    venv = poetry.run(
+        "env", "info", "--path", cwd=locked, POETRY_VIRTUALENVS_IN_PROJECT="false"
+    ).stdout.strip()
     assert venv.startswith(str(poetry.home / "cache" / "virtualenvs" / "app-"))
     assert "secretpkg" in names(installed_set(locked / venv))
-    result = poetry.run("install", "--only", "main", cwd=locked, **settings)
+    result = poetry.run(
+        "install", "--only", "main", cwd=locked, POETRY_VIRTUALENVS_IN_PROJECT="false"
+    )
     assert "No dependencies to install or update" in result.stdout
 
 
@@ -94,7 +110,9 @@ def test_an_existing_dot_venv_is_adopted(
     app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    subprocess.run(["python3", "-m", "venv", "--without-pip", str(locked / ".venv")], check=True)
+    subprocess.run(
+        ["python3", "-m", "venv", "--without-pip", str(locked / ".venv")], check=True
+    )
     result = poetry.run("install-locked", "--only", "main", cwd=locked)
 
     assert "Creating virtualenv" not in result.stderr

@@ -33,7 +33,9 @@ def test_version_bump_leaves_the_lock_and_the_installed_set_unchanged(
 
     poetry.run("version", "patch", cwd=project)
     assert 'version = "0.1.1"' in (project / "pyproject.toml").read_text()
-    assert (project / "poetry.lock").read_bytes() == (app_template / "poetry.lock").read_bytes()
+    assert (project / "poetry.lock").read_bytes() == (
+        app_template / "poetry.lock"
+    ).read_bytes()
 
     after = lock_only_copy(project, tmp_path / "after")
     poetry.run("install-locked", "--only", "main", cwd=after)
@@ -54,7 +56,9 @@ def test_sync_removes_what_the_selection_does_not_hold(
     assert "shared" in installed  # in main as well as dev
 
 
-def test_dry_run_installs_nothing(app_template: Path, poetry: Poetry, tmp_path: Path) -> None:
+def test_dry_run_installs_nothing(
+    app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
     result = poetry.run("install-locked", "--only", "main", "--dry-run", cwd=locked)
 
@@ -62,7 +66,9 @@ def test_dry_run_installs_nothing(app_template: Path, poetry: Poetry, tmp_path: 
     assert "secretpkg" not in names(installed_set(locked / ".venv"))
 
 
-def test_compile_writes_bytecode(app_template: Path, poetry: Poetry, tmp_path: Path) -> None:
+def test_compile_writes_bytecode(
+    app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
     poetry.run("install-locked", "--only", "main", "--compile", cwd=locked)
 
@@ -82,7 +88,9 @@ def test_directory_and_project_global_options(
     assert "alpha" in names(installed_set(other / ".venv"))
 
 
-def test_quiet_prints_nothing(app_template: Path, poetry: Poetry, tmp_path: Path) -> None:
+def test_quiet_prints_nothing(
+    app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
     result = poetry.run("install-locked", "-q", "--only", "main", cwd=locked)
 
@@ -95,7 +103,11 @@ def test_re_resolve_setting_is_overridden_and_verbose_output_says_so(
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
     result = poetry.run(
-        "install-locked", "-v", "--only", "main", cwd=locked,
+        "install-locked",
+        "-v",
+        "--only",
+        "main",
+        cwd=locked,
         POETRY_INSTALLER_RE_RESOLVE="true",
     )
 
@@ -103,7 +115,9 @@ def test_re_resolve_setting_is_overridden_and_verbose_output_says_so(
     assert "secretpkg" in names(installed_set(locked / ".venv"))
 
 
-def test_no_cache_still_installs(app_template: Path, poetry: Poetry, tmp_path: Path) -> None:
+def test_no_cache_still_installs(
+    app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
     poetry.run("install-locked", "--no-cache", "--only", "main", cwd=locked)
     assert "alpha" in names(installed_set(locked / ".venv"))
@@ -139,12 +153,14 @@ class TestDirectoryDependencies:
         self, pathapp_template: Path, poetry: Poetry, tmp_path: Path
     ) -> None:
         project = copy_project(pathapp_template, tmp_path / "project")
-        poetry.run("install", "--no-root", cwd=project, POETRY_VIRTUALENVS_IN_PROJECT="true")
+        poetry.serial().run(
+            "install", "--no-root", cwd=project, POETRY_VIRTUALENVS_IN_PROJECT="true"
+        )
         expected = installed_set(project / ".venv", project)
 
         locked = lock_only_copy(pathapp_template, tmp_path / "locked")
         shutil.copytree(pathapp_template / "libs", locked / "libs")
-        poetry.run("install-locked", cwd=locked)
+        poetry.serial().run("install-locked", cwd=locked)
 
         assert installed_set(locked / ".venv", locked) == expected
         assert (

@@ -47,7 +47,7 @@ def test_lock_only_install_equals_poetry_install_no_root(
     selection: list[str], app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
     project = copy_project(app_template, tmp_path / "project")
-    poetry.run(
+    poetry.serial().run(
         "install",
         "--no-root",
         *with_optional_groups(selection),
@@ -57,7 +57,7 @@ def test_lock_only_install_equals_poetry_install_no_root(
     expected = installed_set(project / ".venv", project)
 
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    poetry.run("install-locked", *selection, cwd=locked)
+    poetry.serial().run("install-locked", *selection, cwd=locked)
     installed = installed_set(locked / ".venv", locked)
 
     assert installed == expected
@@ -65,7 +65,7 @@ def test_lock_only_install_equals_poetry_install_no_root(
 
     # After `COPY . .`, Poetry adopts that environment and installs only the root.
     shutil.copytree(app_template, locked, dirs_exist_ok=True)
-    result = poetry.run("install", *selection, cwd=locked)
+    result = poetry.serial().run("install", *selection, cwd=locked)
     assert "No dependencies to install or update" in result.stdout
     assert "Installing the current project: app (0.1.0)" in result.stdout
     assert "Creating virtualenv" not in result.stderr
@@ -78,7 +78,7 @@ def test_lock_only_installs_locked_versions_and_honours_markers(
     app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    poetry.run("install-locked", "--only", "main", cwd=locked)
+    poetry.serial().run("install-locked", "--only", "main", cwd=locked)
     installed = installed_set(locked / ".venv")
 
     assert ("beta", "1.0", "") in installed  # the lock's version, not the newest
@@ -93,7 +93,7 @@ def test_every_locked_group_is_a_default_group_and_the_command_says_so(
     app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    result = poetry.run("install-locked", "--dry-run", cwd=locked)
+    result = poetry.serial().run("install-locked", "--dry-run", cwd=locked)
 
     assert "Installing the locked groups: main, dev, docs" in result.stdout
     assert "--only main" in result.stdout

@@ -24,16 +24,20 @@ def test_installs_what_poetry_install_no_root_installs_into_the_same_kind_of_env
     selection: list[str], app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
     reference = copy_project(app_template, tmp_path / "reference")
-    poetry.run("install", "--no-root", *selection, cwd=reference)
+    poetry.serial().run("install", "--no-root", *selection, cwd=reference)
     expected = installed_set(
-        Path(poetry.run("env", "info", "--path", cwd=reference).stdout.strip())
+        Path(poetry.serial().run("env", "info", "--path", cwd=reference).stdout.strip())
     )
 
     project = copy_project(app_template, tmp_path / "project")
-    result = poetry.run("install-locked", *selection, cwd=project)
-    venv = Path(poetry.run("env", "info", "--path", cwd=project).stdout.strip())
+    result = poetry.serial().run("install-locked", *selection, cwd=project)
+    venv = Path(
+        poetry.serial().run("env", "info", "--path", cwd=project).stdout.strip()
+    )
 
-    assert venv.name.startswith("app-")  # Poetry's cache-dir env, named after the project
+    assert venv.name.startswith(
+        "app-"
+    )  # Poetry's cache-dir env, named after the project
     assert installed_set(venv) == expected
     assert ("docsgen" in names(expected)) == bool(selection)  # optional as declared
     assert "Installing the locked groups" not in result.stdout
@@ -45,13 +49,18 @@ def test_a_stale_lock_gets_poetrys_error_and_installs_nothing(
 ) -> None:
     project = copy_project(app_template, tmp_path / "project")
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('"shared",\n', '"shared>=1.0",\n'))
+    pyproject.write_text(
+        pyproject.read_text().replace('"shared",\n', '"shared>=1.0",\n')
+    )
 
-    result = poetry.run("install-locked", cwd=project, check=False, POETRY_VIRTUALENVS_IN_PROJECT="true")
+    result = poetry.serial().run(
+        "install-locked", cwd=project, check=False, POETRY_VIRTUALENVS_IN_PROJECT="true"
+    )
 
     assert result.returncode == 1
-    assert "pyproject.toml changed significantly since poetry.lock was last generated" in (
-        result.stderr
+    assert (
+        "pyproject.toml changed significantly since poetry.lock was last generated"
+        in (result.stderr)
     )
     assert "alpha" not in names(installed_set(project / ".venv"))
 
@@ -62,7 +71,7 @@ def test_without_a_lock_it_does_not_resolve(
     project = copy_project(app_template, tmp_path / "project")
     (project / "poetry.lock").unlink()
 
-    result = poetry.run("install-locked", cwd=project, check=False)
+    result = poetry.serial().run("install-locked", cwd=project, check=False)
 
     assert result.returncode == 1
     assert result.stderr.strip() == (

@@ -63,7 +63,9 @@ class PackageIndex:
         """Build `dist` into `repository` and refresh its project page."""
         files = self.root / repository / "files"
         files.mkdir(parents=True, exist_ok=True)
-        path = files / (build_sdist(files, dist) if dist.sdist_only else build_wheel(files, dist))
+        path = files / (
+            build_sdist(files, dist) if dist.sdist_only else build_wheel(files, dist)
+        )
         self._write_page(repository, dist.name)
         return path
 
@@ -92,7 +94,9 @@ class PackageIndex:
             links.append(f'<a href="{href}">{html.escape(path.name)}</a><br/>')
         page = self.root / repository / "simple" / name / "index.html"
         page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text("<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n")
+        page.write_text(
+            "<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n"
+        )
 
     def start(self) -> None:
         handler = partial(_Handler, directory=str(self.root), index=self)
@@ -117,7 +121,9 @@ def build_sdist(directory: Path, dist: Dist) -> str:
     base = f"{dist.module}-{dist.version}"
     requires = ", ".join(f'"{r}"' for r in dist.requires)
     members = {
-        "PKG-INFO": tinybackend.metadata_text(dist.name, dist.version, dist.requires, dist.extras),
+        "PKG-INFO": tinybackend.metadata_text(
+            dist.name, dist.version, dist.requires, dist.extras
+        ),
         "pyproject.toml": (
             '[build-system]\nrequires = ["tinybackend"]\nbuild-backend = "tinybackend"\n\n'
             f'[tool.tinybackend]\nname = "{dist.name}"\nversion = "{dist.version}"\n'
@@ -139,7 +145,9 @@ def build_sdist(directory: Path, dist: Dist) -> str:
 def tinybackend_wheel(directory: Path) -> str:
     """The build backend itself, as a wheel the index serves."""
     source = Path(tinybackend.__file__).read_text()
-    return tinybackend.write_wheel(directory, "tinybackend", "1.0", {"tinybackend.py": source})
+    return tinybackend.write_wheel(
+        directory, "tinybackend", "1.0", {"tinybackend.py": source}
+    )
 
 
 class _Handler(SimpleHTTPRequestHandler):

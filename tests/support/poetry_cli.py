@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -35,11 +36,26 @@ class Poetry:
     home: Path
     extra_env: dict[str, str]
 
+    def serial(self) -> Poetry:
+        """The same, with one installer worker.
+
+        Poetry's parallel executor sometimes omits a package's direct_url.json:
+        it looks the fresh dist-info up through importlib.metadata, whose cache
+        is keyed on the directory's mtime and misses an entry created by another
+        worker within the same clock tick. Comparisons of direct_url therefore
+        run both sides serially.
+        """
+        return replace(
+            self, extra_env={**self.extra_env, "POETRY_INSTALLER_MAX_WORKERS": "1"}
+        )
+
     def env(self, **overrides: str) -> dict[str, str]:
         env = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith(("POETRY_", "VIRTUAL_ENV", "CONDA_", "PYTHON", "PIP_"))
+            if not key.startswith(
+                ("POETRY_", "VIRTUAL_ENV", "CONDA_", "PYTHON", "PIP_")
+            )
         }
         # Poetry picks `python3` from PATH for new virtualenvs: never this suite's venv.
         env["PATH"] = os.pathsep.join(
@@ -61,6 +77,7 @@ class Poetry:
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [str(POETRY), "--no-ansi", "-n", *args],
+            check=False,
             cwd=cwd,
             env=self.env(**env),
             capture_output=True,

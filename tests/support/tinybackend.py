@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import tomllib
 import zipfile
 
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 
 def metadata_text(
