@@ -18,15 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.git_server import GitDaemon  # noqa: E402
-from tests.support.index import PackageIndex  # noqa: E402
-from tests.support.poetry_cli import Poetry  # noqa: E402
-from tests.support.poetry_cli import installed_set  # noqa: E402
-from tests.support.projects import PRIVATE  # noqa: E402
-from tests.support.projects import PRIVATE_PASSWORD  # noqa: E402
-from tests.support.projects import PRIVATE_USER  # noqa: E402
-from tests.support.projects import serve_fixtures  # noqa: E402
-from tests.support.projects import write_app  # noqa: E402
+from tests.support.git_server import GitDaemon
+from tests.support.index import PackageIndex
+from tests.support.poetry_cli import Poetry
+from tests.support.poetry_cli import installed_set
+from tests.support.projects import PRIVATE
+from tests.support.projects import PRIVATE_PASSWORD
+from tests.support.projects import PRIVATE_USER
+from tests.support.projects import serve_fixtures
+from tests.support.projects import write_app
 
 
 def step(title: str) -> None:
@@ -52,7 +52,9 @@ def main() -> int:
     index.start()
     git.start()
     try:
-        step(f"Serving the example's dependencies on {index.url} (and a git repository)")
+        step(
+            f"Serving the example's dependencies on {index.url} (and a git repository)"
+        )
         fixtures = serve_fixtures(index, git)
         poetry = Poetry(
             work / "poetry-home",
@@ -69,7 +71,9 @@ def main() -> int:
         lock_hash = sha256(project / "poetry.lock")
         print(f"poetry.lock sha256 {lock_hash}")
 
-        step("Dependency layer: a directory with only poetry.lock (COPY poetry.lock ./)")
+        step(
+            "Dependency layer: a directory with only poetry.lock (COPY poetry.lock ./)"
+        )
         layer = work / "image" / "app"
         layer.mkdir(parents=True)
         shutil.copy2(project / "poetry.lock", layer)

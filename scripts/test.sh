@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Sets up .venv and runs the checks and the whole test suite: bash scripts/test.sh [pytest args]
-source "$(dirname "$0")/setup-venv.sh"
-cd "$ROOT"
+# Sets up the venvs and runs the checks and the whole test suite on the newest and
+# the oldest supported Poetry: bash scripts/test.sh [pytest args]
+# POETRY_VERSIONS="2.5.1" limits the run to the versions listed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup-venv.sh
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
 "$VENV/bin/mypy"
-"$VENV/bin/pytest" "$@"
+for version in ${POETRY_VERSIONS:-$POETRY_NEWEST $POETRY_OLDEST}; do
+    echo "==> tests with Poetry $version"
+    POETRY_VERSION="$version" VENV="" bash -c '
+        source scripts/setup-venv.sh
+        exec "$VENV/bin/pytest" "$@"' _ "$@"
+done

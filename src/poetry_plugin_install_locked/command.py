@@ -12,6 +12,7 @@ from poetry_plugin_install_locked.environment import select_environment
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.poetry_api import create_installer
 from poetry_plugin_install_locked.poetry_api import keyring_preflight
+from poetry_plugin_install_locked.poetry_api import project_directory
 from poetry_plugin_install_locked.project import Project
 from poetry_plugin_install_locked.project import load_project
 
@@ -93,7 +94,7 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         if self._project is None:
             application = self.get_application()
             self._project = load_project(
-                application.project_directory,
+                project_directory(application),
                 self.io,
                 real_poetry=lambda: application.poetry,
                 project_name=self.option("project-name"),

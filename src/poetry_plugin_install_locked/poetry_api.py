@@ -6,6 +6,7 @@ package declares; nothing else in the plugin touches these details.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from cleo.io.io import IO
+    from poetry.console.application import Application
     from poetry.poetry import Poetry
     from poetry.utils.env import Env
 
@@ -101,3 +103,12 @@ def python_finder() -> Any:
     except ImportError:
         from poetry.utils.env.python_manager import Python  # type: ignore[import-not-found, no-redef, unused-ignore]
     return Python
+
+
+def project_directory(application: Application) -> Path:
+    """The directory named by -P/-C, or the working directory (public in 2.1)."""
+    directory = getattr(application, "project_directory", None)
+    if directory is None:  # Poetry 2.0
+        directory = application._project_directory
+    assert isinstance(directory, Path)
+    return directory
