@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 from typing import TYPE_CHECKING
 
@@ -93,6 +94,26 @@ def test_bad_lock_files(
     assert len(lines) == 1, result.stderr
     assert re.search(message, lines[0]), lines[0]
     assert "Installing" not in result.stdout
+    assert not list(locked.glob(".venv/lib/python*/site-packages/alpha"))
+
+
+def test_an_existing_venv_with_a_python_the_lock_does_not_allow(
+    app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
+    locked = lock_only_copy(app_template, tmp_path / "locked")
+    subprocess.run(
+        ["python3", "-m", "venv", "--without-pip", str(locked / ".venv")], check=True
+    )
+    _break("python_not_allowed")(locked / "poetry.lock")  # type: ignore[operator]
+
+    result = poetry.run("install-locked", cwd=locked, check=False)
+
+    assert result.returncode == 1
+    assert re.fullmatch(
+        r"Current Python version \(3\.\d+\.\d+\) is not allowed by the project"
+        r" \(>=3\.99\)\. .*\n",
+        result.stderr,
+    ), result.stderr
     assert not list(locked.glob(".venv/lib/python*/site-packages/alpha"))
 
 

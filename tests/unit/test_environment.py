@@ -1,0 +1,128 @@
+"""The environment choice in lock-only mode, with Poetry's real EnvManager."""
+
+from __future__ import annotations
+
+import subprocess
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from cleo.io.null_io import NullIO
+from poetry.utils.env import EnvManager
+
+from poetry_plugin_install_locked.environment import select_environment
+from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.project import load_project
+from tests.unit.test_lock_file import LOCK
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from poetry.poetry import Poetry
+    from poetry.utils.env import Env
+
+
+@pytest.fixture
+def directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("VIRTUAL_ENV", "CONDA_PREFIX", "POETRY_VIRTUALENVS_IN_PROJECT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("POETRY_VIRTUALENVS_PATH", str(tmp_path / "cache-venvs"))
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "poetry.lock").write_text(LOCK)
+    return tmp_path / "app"
+
+
+def stub(directory: Path, project_name: str | None = None) -> Poetry:
+    def no_real_project() -> Poetry:
+        raise AssertionError("lock-only mode must not load pyproject.toml")
+
+    return load_project(
+        directory,
+        NullIO(),
+        real_poetry=no_real_project,
+        project_name=project_name,
+        disable_cache=False,
+    ).poetry
+
+
+def select(directory: Path, project_name: str | None = None) -> Env:
+    return select_environment(
+        stub(directory, project_name),
+        NullIO(),
+        lock_only=True,
+        name_known=project_name is not None,
+    )
+
+
+def test_where_poetry_would_create_a_cache_dir_venv_dot_venv_is_created(
+    directory: Path,
+) -> None:
+    env = select(directory)
+    assert env.is_venv()
+    assert env.path == directory / ".venv"
+
+
+def test_an_existing_dot_venv_is_adopted(directory: Path) -> None:
+    subprocess.run(
+        ["python3", "-m", "venv", "--without-pip", str(directory / ".venv")], check=True
+    )
+    marker = directory / ".venv" / "kept"
+    marker.touch()
+    assert select(directory).path == directory / ".venv"
+    assert marker.exists()
+
+
+def test_an_active_virtualenv_wins(
+    directory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    active = tmp_path / "active"
+    subprocess.run(["python3", "-m", "venv", "--without-pip", str(active)], check=True)
+    monkeypatch.setenv("VIRTUAL_ENV", str(active))
+    assert select(directory).path == active
+    assert not (directory / ".venv").exists()
+
+
+def test_without_virtualenv_creation_the_system_environment_is_used(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POETRY_VIRTUALENVS_CREATE", "false")
+    assert not select(directory).is_venv()
+    assert not (directory / ".venv").exists()
+
+
+def test_in_project_false_needs_the_project_name(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POETRY_VIRTUALENVS_IN_PROJECT", "false")
+    with pytest.raises(InstallLockedError, match="pass --project-name NAME"):
+        select(directory)
+    assert not (directory / ".venv").exists()
+
+
+def test_with_the_project_name_poetrys_cache_dir_venv_is_used(
+    directory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POETRY_VIRTUALENVS_IN_PROJECT", "false")
+    env = select(directory, "app")
+
+    expected = EnvManager.generate_env_name("app", str(directory))
+    assert env.path.parent == tmp_path / "cache-venvs"
+    assert env.path.name.startswith(f"{expected}-py")
+
+
+def test_a_python_the_lock_does_not_allow_is_one_line(directory: Path) -> None:
+    lock = directory / "poetry.lock"
+    lock.write_text(
+        lock.read_text().replace(
+            'python-versions = "^3.9"', 'python-versions = ">=3.99"'
+        )
+    )
+    with pytest.raises(
+        InstallLockedError,
+        match=r"^Python 3\.\d+\.\d+ is not allowed by python-versions >=3\.99 in poetry\.lock",
+    ) as error:
+        select(directory)
+    assert "\n" not in str(error.value)
+    assert not (directory / ".venv").exists()
