@@ -10,6 +10,7 @@ import base64
 import hashlib
 import html
 import io
+import shutil
 import tarfile
 import threading
 
@@ -74,6 +75,15 @@ class PackageIndex:
         directory = self.root / "direct"
         directory.mkdir(parents=True, exist_ok=True)
         return f"{self.url}/direct/{build_wheel(directory, dist)}"
+
+    def add_files(self, repository: str, paths: list[Path]) -> None:
+        """Serve ready-made distributions (such as Poetry's own wheels)."""
+        files = self.root / repository / "files"
+        files.mkdir(parents=True, exist_ok=True)
+        for path in paths:
+            shutil.copy2(path, files / path.name)
+        for project in {path.name.split("-")[0] for path in paths}:
+            self._write_page(repository, project)
 
     def add_tinybackend(self, repository: str) -> None:
         """Serve the tests' build backend, which sdists and source trees require."""

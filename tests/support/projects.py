@@ -171,3 +171,50 @@ packages = [{{ include = "pathapp" }}]
 {PATH_DIST.name} = {{ path = "libs/{PATH_DIST.name}", develop = true }}
 {_sources(fixtures)}{BUILD_SYSTEM}"""
     )
+
+
+DOCKER_APP_MAIN = """\
+from importlib.metadata import version
+
+import alpha, delta, gamma, gitpkg, sdistonly, shared, urlpkg  # noqa: F401, E401
+
+print(f"app {version('app')} ok")
+"""
+
+
+def write_docker_app(
+    directory: Path, fixtures: Fixtures, *, private: bool = False
+) -> None:
+    """A runnable application (`python -m app`) for the Docker recipes."""
+    directory.mkdir(parents=True)
+    (directory / "app").mkdir()
+    (directory / "app" / "__init__.py").write_text("")
+    (directory / "app" / "__main__.py").write_text(
+        DOCKER_APP_MAIN.replace("urlpkg", "secretpkg, urlpkg")
+        if private
+        else DOCKER_APP_MAIN
+    )
+    (directory / ".dockerignore").write_text(".venv\n")
+    secret = '    "secretpkg",\n' if private else ""
+    (directory / "pyproject.toml").write_text(
+        f"""\
+[project]
+name = "app"
+version = "0.1.0"
+requires-python = ">=3.9"
+dependencies = [
+    "alpha>=1.0",
+    "gamma[fast]",
+    "shared",
+    "sdistonly",
+{secret}    "urlpkg @ {fixtures.url_dependency}",
+    "gitpkg @ git+{fixtures.git.url(GIT_DIST.name)}@v1.0",
+]
+
+[tool.poetry]
+packages = [{{ include = "app" }}]
+{f'{chr(10)}[tool.poetry.dependencies]{chr(10)}secretpkg = {{ source = "{PRIVATE}" }}{chr(10)}' if private else ""}
+[tool.poetry.group.dev.dependencies]
+devtool = "*"
+{_sources(fixtures)}{BUILD_SYSTEM}"""
+    )

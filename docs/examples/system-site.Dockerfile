@@ -1,0 +1,16 @@
+# No virtualenv: install into the image's own Python (virtualenvs.create false).
+ARG BASE_IMAGE=python:3.12-slim
+FROM ${BASE_IMAGE}
+
+RUN python3 -m venv /opt/poetry \
+    && /opt/poetry/bin/pip install --no-cache-dir poetry poetry-plugin-install-locked \
+    && ln -s /opt/poetry/bin/poetry /usr/local/bin/poetry
+
+ENV POETRY_VIRTUALENVS_CREATE=false
+WORKDIR /app
+COPY poetry.lock ./
+RUN poetry install-locked --only main
+COPY . .
+RUN poetry install --only main
+
+CMD ["python3", "-m", "app"]
