@@ -1,0 +1,28 @@
+"""The recipes the docs show are the files the tests build, verbatim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "docs" / "examples").iterdir())
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_docker_md_shows_each_tested_example_verbatim(example: Path) -> None:
+    assert example.read_text().rstrip() in (ROOT / "docs" / "docker.md").read_text()
+
+
+def test_readme_shows_the_basic_recipe_verbatim() -> None:
+    basic = (ROOT / "docs" / "examples" / "basic.Dockerfile").read_text().rstrip()
+    assert basic in (ROOT / "README.md").read_text()
+
+
+def test_every_dockerfile_example_is_built_by_the_docker_tests() -> None:
+    tests = (ROOT / "tests" / "docker" / "test_recipes.py").read_text()
+    for example in EXAMPLES:
+        if example.suffix == ".Dockerfile":
+            assert f'"{example.name}"' in tests, example.name
