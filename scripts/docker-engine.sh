@@ -24,6 +24,8 @@ if ! engine_answers; then
         apt-get install -y -qq docker.io debootstrap >/dev/null
     fi
     if ! pgrep -x dockerd >/dev/null; then
+        # A daemon killed with its session leaves its pid files behind.
+        rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid
         echo "docker-engine: starting dockerd (log: $DOCKERD_LOG)" >&2
         nohup dockerd --iptables=false --ip6tables=false --bridge=none \
             >"$DOCKERD_LOG" 2>&1 &
