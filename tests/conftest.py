@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from hypothesis import settings
+
 from tests.support.git_server import GitDaemon
 from tests.support.index import PackageIndex
 from tests.support.poetry_cli import Poetry
@@ -31,6 +33,11 @@ _POETRY_HOME = tempfile.mkdtemp(prefix="install-locked-tests-")
 for _name in ("CONFIG", "CACHE", "DATA"):
     os.environ[f"POETRY_{_name}_DIR"] = str(Path(_POETRY_HOME) / _name.lower())
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+
+# CI must be reproducible: there the property tests replay a fixed set of examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import ClassVar
 
+from cleo.formatters.formatter import Formatter
 from cleo.helpers import option
 from packaging.utils import canonicalize_name
 from poetry.console.commands.group_command import GroupCommand
@@ -108,7 +109,10 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         except InstallLockedError as e:
             if self.io.is_debug():
                 raise
-            self.line_error(f"<error>{e}</>")
+            # One line, even where the lock's own text (a URL, a name) has
+            # breaks or looks like console markup.
+            message = Formatter.escape(" ".join(str(e).split()))
+            self.line_error(f"<error>{message}</>")
             return 1
 
     def _install(self) -> int:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from packaging.utils import canonicalize_name
+from poetry.core.version.markers import parse_marker
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 
@@ -120,7 +121,7 @@ def read_lock_file(path: Path) -> LockFile:
             f"{path} has no [metadata] python-versions: {FIX_WITH_POETRY_LOCK}."
         )
 
-    raw_packages = data.get("package", [])
+    raw_packages = data.get("package")
     if not isinstance(raw_packages, list):
         raise InstallLockedError(
             f"{path} has a malformed [[package]] list: {FIX_WITH_POETRY_LOCK}."
@@ -185,11 +186,7 @@ def _read_package(path: Path, raw: Any, index: int) -> LockedPackage:
         raise InstallLockedError(
             f"{where} has a malformed files list: {FIX_WITH_POETRY_LOCK}."
         )
-    markers = raw.get("markers", "")
-    if not isinstance(markers, (str, dict)):
-        raise InstallLockedError(
-            f"{where} has malformed markers: {FIX_WITH_POETRY_LOCK}."
-        )
+    _check_markers(where, raw.get("markers", ""), groups)
 
     source = raw.get("source")
     if source is None:
@@ -198,7 +195,7 @@ def _read_package(path: Path, raw: Any, index: int) -> LockedPackage:
         )
     source_type = source.get("type") if isinstance(source, dict) else None
     url = source.get("url") if isinstance(source, dict) else None
-    if source_type not in SOURCE_TYPES:
+    if not isinstance(source_type, str) or source_type not in SOURCE_TYPES:
         raise InstallLockedError(
             f"{where} has an unknown source type {source_type!r}"
             f" (known: {', '.join(sorted(SOURCE_TYPES))}): {FIX_WITH_POETRY_LOCK}."
@@ -220,6 +217,27 @@ def _read_package(path: Path, raw: Any, index: int) -> LockedPackage:
         url,
         reference if isinstance(reference, str) else None,
     )
+
+
+def _check_markers(where: str, markers: Any, groups: list[str]) -> None:
+    """Markers are one string, or one per group; Poetry must be able to parse them."""
+    if isinstance(markers, dict) and set(markers) <= set(groups):
+        values = list(markers.values())
+    else:
+        values = [markers]
+    for marker in values:
+        if not isinstance(marker, str):
+            problem = f"{marker!r} is not a string"
+        else:
+            try:
+                parse_marker(marker)
+                continue
+            # poetry-core's marker grammar raises its vendored parser's own errors.
+            except Exception as e:  # noqa: BLE001
+                problem = f"{marker!r}: {str(e).strip().splitlines()[0]}"
+        raise InstallLockedError(
+            f"{where} has malformed markers ({problem}): {FIX_WITH_POETRY_LOCK}."
+        )
 
 
 SOURCE_TYPES = frozenset({"legacy", "url", "file", "directory", "git", "hg"})

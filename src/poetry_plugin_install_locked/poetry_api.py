@@ -33,6 +33,20 @@ class LockOnlyLocker(Locker):
     def is_fresh(self) -> bool:
         return True
 
+    def unreadable_package(self) -> tuple[str, Exception] | None:
+        """The first package Poetry's installer could not read, and why.
+
+        Poetry parses the lock lazily, mid-install, and a field it cannot read
+        surfaces there as a traceback; parsing every package up front, as the
+        installer will, lets the command stop first with one line naming it.
+        """
+        for info in self.lock_data["package"]:
+            try:
+                self._get_locked_package(info)
+            except (AttributeError, KeyError, TypeError, ValueError) as e:
+                return str(info.get("name")), e
+        return None
+
 
 class LockOnlyConfig(Config):
     """Poetry's configuration, except that the lock's groups and markers decide.

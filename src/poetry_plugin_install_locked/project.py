@@ -17,6 +17,7 @@ from poetry.poetry import Poetry
 from poetry.toml import TOMLFile
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.lock_file import FIX_WITH_POETRY_LOCK
 from poetry_plugin_install_locked.lock_file import LOCK_FILE_NAME
 from poetry_plugin_install_locked.lock_file import read_lock_file
 from poetry_plugin_install_locked.package_sources import create_pool
@@ -96,13 +97,21 @@ def _lock_only_poetry(
             "<info>installer.re-resolve is ignored without pyproject.toml:"
             " installing from the groups and markers recorded in poetry.lock</>"
         )
+    locker = LockOnlyLocker(lock.path, {})
+    if unreadable := locker.unreadable_package():
+        name, error = unreadable
+        raise InstallLockedError(
+            f"{lock.path}, package {name!r} cannot be read by Poetry"
+            f" ({type(error).__name__}: {' '.join(str(error).split())}):"
+            f" {FIX_WITH_POETRY_LOCK}."
+        )
     poetry = Poetry(
         # Never read: it only locates the project directory, as it will
         # once pyproject.toml has been copied beside the lock.
         directory / PYPROJECT,
         {},
         build_stub_package(lock, project_name),
-        LockOnlyLocker(lock.path, {}),
+        locker,
         config,
         disable_cache=disable_cache,
     )

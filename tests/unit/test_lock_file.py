@@ -171,6 +171,20 @@ BROKEN = {
         ),
         "lists package 'pytest' 8.0 twice",
     ),
+    "no package list": (
+        LOCK.split("[[package]]")[0] + "[extras]" + LOCK.split("[extras]")[1],
+        "has a malformed [[package]] list",
+    ),
+    "malformed marker": (
+        _replace(
+            'markers = "extra == \\"pretty\\""', 'markers = "python_version >< (3"'
+        ),
+        "package 'rich' has malformed markers",
+    ),
+    "marker of another type": (
+        _replace('markers = "extra == \\"pretty\\""', "markers = 3"),
+        "package 'rich' has malformed markers",
+    ),
     "malformed extras": (
         _replace('Pretty = ["rich (>=13)"]', 'Pretty = "rich"'),
         "has a malformed [extras] table",
