@@ -11,6 +11,7 @@ from poetry.plugins.plugin_manager import PluginManager
 
 from poetry_plugin_install_locked.environment import select_environment
 from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.lock_file import check_local_paths
 from poetry_plugin_install_locked.poetry_api import create_installer
 from poetry_plugin_install_locked.poetry_api import keyring_preflight
 from poetry_plugin_install_locked.poetry_api import project_directory
@@ -135,6 +136,8 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         if lock is None and not self.option("no-plugins"):
             PluginManager.ensure_project_plugins(poetry, self.io)
 
+        if lock is not None:
+            check_local_paths(lock, skip_directories=self.option("no-directory"))
         self._check_groups()
         extras = self._extras()
         groups = self.activated_groups

@@ -282,3 +282,32 @@ def _read_extras(
         )
         for extra, members in raw.items()
     }
+
+
+def check_local_paths(lock: LockFile, *, skip_directories: bool) -> None:
+    """Path dependencies must lie inside the lock's directory (the build context).
+
+    A lock from a build context should not make the installer read, build or
+    link a directory elsewhere on the machine (`../../etc`). Projects whose path
+    dependencies live beside the project install them later, with pyproject.toml,
+    after `install-locked --no-directory`.
+    """
+    root = lock.path.parent.resolve()
+    for package in lock.packages:
+        if package.source_type not in ("directory", "file") or (
+            skip_directories and package.source_type == "directory"
+        ):
+            continue
+        assert package.source_url is not None
+        path = (root / package.source_url).resolve()
+        if path != root and root not in path.parents:
+            hint = (
+                "skip it with --no-directory"
+                if package.source_type == "directory"
+                else ("install it once pyproject.toml is there")
+            )
+            raise InstallLockedError(
+                f"{lock.path}, package {package.name!r} points outside the project"
+                f" directory ({package.source_url} is {path}): lock-only mode installs"
+                f" only paths beside poetry.lock; {hint}."
+            )
