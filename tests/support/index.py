@@ -13,6 +13,7 @@ import io
 import shutil
 import tarfile
 import threading
+import time
 
 from dataclasses import dataclass
 from dataclasses import field
@@ -50,6 +51,8 @@ class PackageIndex:
     root: Path
     auth: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Repositories that need basic auth: name -> (username, password)."""
+    faults: dict[str, str] = field(default_factory=dict)
+    """Injected failures: URL path prefix -> "500", "404", "hang" or "slow"."""
     port: int = 0
     _server: ThreadingHTTPServer | None = None
 
@@ -166,8 +169,31 @@ class _Handler(SimpleHTTPRequestHandler):
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:
-        if self._authorized():
+        if self._authorized() and not self._fault():
             super().do_GET()
+
+    def _fault(self) -> bool:
+        """Serve an injected failure instead of the file, if one matches."""
+        fault = next(
+            (
+                f
+                for prefix, f in self.index.faults.items()
+                if self.path.startswith(prefix)
+            ),
+            None,
+        )
+        if fault == "hang":
+            time.sleep(60)
+            return True
+        if fault == "slow":
+            time.sleep(0.5)
+            return False
+        if fault in ("500", "404"):
+            self.send_response(int(fault))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
+        return False
 
     def do_HEAD(self) -> None:
         if self._authorized():

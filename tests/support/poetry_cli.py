@@ -10,8 +10,13 @@ import sys
 from dataclasses import dataclass
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
+
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 BIN = Path(sys.executable).parent
@@ -73,13 +78,18 @@ class Poetry:
         return env
 
     def run(
-        self, *args: str, cwd: Path, check: bool = True, **env: str
+        self,
+        *args: str,
+        cwd: Path,
+        check: bool = True,
+        env: Mapping[str, str] | None = None,
+        **overrides: str,
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [str(POETRY), "--no-ansi", "-n", *args],
             check=False,
             cwd=cwd,
-            env=self.env(**env),
+            env=self.env(**{**(env or {}), **overrides}),
             capture_output=True,
             text=True,
             timeout=600,

@@ -59,13 +59,18 @@ class Fixtures:
     url_dependency: str
 
 
-def serve_fixtures(index: PackageIndex, git: GitDaemon) -> Fixtures:
+def serve_packages(index: PackageIndex) -> None:
+    """The public and the private (basic auth) repository's distributions."""
     index.auth[PRIVATE] = (PRIVATE_USER, PRIVATE_PASSWORD)
     for dist in PUBLIC_DISTS:
         index.add(PUBLIC, dist)
     for dist in PRIVATE_DISTS:
         index.add(PRIVATE, dist)
     index.add_tinybackend(PUBLIC)
+
+
+def serve_fixtures(index: PackageIndex, git: GitDaemon) -> Fixtures:
+    serve_packages(index)
     create_repository(git.base, GIT_DIST.name, tinybackend_tree(GIT_DIST), tag="v1.0")
     return Fixtures(index, git, index.add_direct(URL_DIST))
 
@@ -145,6 +150,37 @@ optional = true
 [tool.poetry.group.docs.dependencies]
 docsgen = "*"
 {_sources(fixtures)}{BUILD_SYSTEM}"""
+    )
+
+
+def write_index_app(directory: Path, index: PackageIndex) -> None:
+    """A project whose every dependency comes from `index` (wheels, an sdist, and
+    a package behind basic auth): for tests that break or tamper with the index."""
+    directory.mkdir(parents=True)
+    (directory / "pyproject.toml").write_text(
+        f"""\
+[project]
+name = "indexapp"
+version = "0.1.0"
+requires-python = ">=3.9"
+dependencies = ["alpha", "gamma[fast]", "epsilon", "sdistonly", "secretpkg"]
+
+[tool.poetry]
+package-mode = false
+
+[tool.poetry.dependencies]
+secretpkg = {{ source = "{PRIVATE}" }}
+
+[[tool.poetry.source]]
+name = "{PUBLIC}"
+url = "{index.simple_url(PUBLIC)}"
+priority = "primary"
+
+[[tool.poetry.source]]
+name = "{PRIVATE}"
+url = "{index.simple_url(PRIVATE)}"
+priority = "explicit"
+"""
     )
 
 
