@@ -87,16 +87,16 @@ def tinybackend_tree(dist: Dist) -> dict[str, str]:
     }
 
 
-def _sources(fixtures: Fixtures) -> str:
+def _sources(index: PackageIndex) -> str:
     return f"""
 [[tool.poetry.source]]
 name = "{PUBLIC}"
-url = "{fixtures.index.simple_url(PUBLIC)}"
+url = "{index.simple_url(PUBLIC)}"
 priority = "primary"
 
 [[tool.poetry.source]]
 name = "{PRIVATE}"
-url = "{fixtures.index.simple_url(PRIVATE)}"
+url = "{index.simple_url(PRIVATE)}"
 priority = "explicit"
 """
 
@@ -149,7 +149,7 @@ optional = true
 
 [tool.poetry.group.docs.dependencies]
 docsgen = "*"
-{_sources(fixtures)}{BUILD_SYSTEM}"""
+{_sources(fixtures.index)}{BUILD_SYSTEM}"""
     )
 
 
@@ -170,17 +170,7 @@ package-mode = false
 
 [tool.poetry.dependencies]
 secretpkg = {{ source = "{PRIVATE}" }}
-
-[[tool.poetry.source]]
-name = "{PUBLIC}"
-url = "{index.simple_url(PUBLIC)}"
-priority = "primary"
-
-[[tool.poetry.source]]
-name = "{PRIVATE}"
-url = "{index.simple_url(PRIVATE)}"
-priority = "explicit"
-"""
+{_sources(index)}"""
     )
 
 
@@ -205,7 +195,7 @@ packages = [{{ include = "pathapp" }}]
 
 [tool.poetry.dependencies]
 {PATH_DIST.name} = {{ path = "libs/{PATH_DIST.name}", develop = true }}
-{_sources(fixtures)}{BUILD_SYSTEM}"""
+{_sources(fixtures.index)}{BUILD_SYSTEM}"""
     )
 
 
@@ -252,5 +242,5 @@ packages = [{{ include = "app" }}]
 {f'{chr(10)}[tool.poetry.dependencies]{chr(10)}secretpkg = {{ source = "{PRIVATE}" }}{chr(10)}' if private else ""}
 [tool.poetry.group.dev.dependencies]
 devtool = "*"
-{_sources(fixtures)}{BUILD_SYSTEM}"""
+{_sources(fixtures.index)}{BUILD_SYSTEM}"""
     )
