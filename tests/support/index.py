@@ -7,6 +7,7 @@ One server holds several repositories side by side (`/<repo>/simple/...`), and
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import html
 import io
@@ -145,7 +146,13 @@ def build_sdist(directory: Path, dist: Dist) -> str:
         **dist.files(),
     }
     filename = f"{base}.tar.gz"
-    with tarfile.open(directory / filename, "w:gz") as archive:
+    # Reproducible bytes (no timestamps), so that every build of a Dist has the
+    # same hash: Poetry caches release metadata by source name, not by URL.
+    with (
+        (directory / filename).open("wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as compressed,
+        tarfile.open(fileobj=compressed, mode="w") as archive,
+    ):
         for name, text in sorted(members.items()):
             data = text.encode()
             info = tarfile.TarInfo(f"{base}/{name}")
