@@ -105,7 +105,7 @@ def restore_files(fragile: Fragile, tmp_path: Path) -> Iterator[None]:
             "alpha-1.0-py3-none-any.whl",
         ),
         (
-            Dist("sdistonly", "1.0", requires=("beta",), sdist_only=True),
+            Dist("sdistonly", "1.0", requires=("beta", "zeta"), sdist_only=True),
             "sdistonly-1.0.tar.gz",
         ),
     ],
@@ -120,7 +120,9 @@ def test_an_artifact_whose_hash_differs_from_the_lock_is_not_installed(
         build_sdist(tampered, dist) if dist.sdist_only else build_wheel(tampered, dist)
     )
     assert built == filename
-    shutil.copy2(tampered / filename, fragile.files() / filename)
+    original = fragile.files() / filename
+    assert (tampered / filename).read_bytes() != original.read_bytes()
+    shutil.copy2(tampered / filename, original)
 
     locked = lock_only_copy(fragile.template, tmp_path / "app")
     result = poetry.run(
