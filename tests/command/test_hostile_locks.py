@@ -10,7 +10,6 @@ it never ends in a traceback.
 from __future__ import annotations
 
 import copy
-import subprocess
 
 from typing import TYPE_CHECKING
 from typing import Any
@@ -26,6 +25,7 @@ from hypothesis import strategies as st
 from poetry.console.application import Application
 
 from poetry_plugin_install_locked.plugins import InstallLockedApplicationPlugin
+from tests.support.poetry_cli import make_venv
 from tests.unit.test_lock_file import LOCK
 
 
@@ -85,9 +85,7 @@ def mutated(draw: st.DrawFn, text: str) -> str:
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An existing .venv, adopted as Poetry would, so that each example is fast."""
     directory = tmp_path_factory.mktemp("hostile")
-    subprocess.run(
-        ["python3", "-m", "venv", "--without-pip", str(directory / ".venv")], check=True
-    )
+    make_venv(directory / ".venv")
     return directory
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ import pytest
 
 from tests.conftest import lock_only_copy
 from tests.support.poetry_cli import installed_set
+from tests.support.poetry_cli import make_venv
 from tests.support.poetry_cli import names
 
 
@@ -91,7 +91,7 @@ def test_an_active_virtualenv_is_used(
     app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
     venv = tmp_path / "active"
-    subprocess.run(["python3", "-m", "venv", "--without-pip", str(venv)], check=True)
+    make_venv(venv)
     locked = lock_only_copy(app_template, tmp_path / "locked")
     poetry.run(
         "install-locked",
@@ -110,9 +110,7 @@ def test_an_existing_dot_venv_is_adopted(
     app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    subprocess.run(
-        ["python3", "-m", "venv", "--without-pip", str(locked / ".venv")], check=True
-    )
+    make_venv(locked / ".venv")
     result = poetry.run("install-locked", "--only", "main", cwd=locked)
 
     assert "Creating virtualenv" not in result.stderr

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
 
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import lock_only_copy
+from tests.support.poetry_cli import make_venv
 
 
 if TYPE_CHECKING:
@@ -101,9 +101,7 @@ def test_an_existing_venv_with_a_python_the_lock_does_not_allow(
     app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    subprocess.run(
-        ["python3", "-m", "venv", "--without-pip", str(locked / ".venv")], check=True
-    )
+    make_venv(locked / ".venv")
     _break("python_not_allowed")(locked / "poetry.lock")  # type: ignore[operator]
 
     result = poetry.run("install-locked", cwd=locked, check=False)

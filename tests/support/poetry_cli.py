@@ -125,3 +125,9 @@ def installed_set(venv: Path, project_root: Path | None = None) -> Installed:
 
 def names(installed: Installed) -> set[str]:
     return {name for name, _, _ in installed}
+
+
+def make_venv(path: Path) -> Path:
+    """A plain virtualenv, as a user's (or an earlier build step's) would be."""
+    subprocess.run(["python3", "-m", "venv", "--without-pip", str(path)], check=True)
+    return path

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,6 +12,7 @@ from poetry.utils.env import EnvManager
 from poetry_plugin_install_locked.environment import select_environment
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.project import load_project
+from tests.support.poetry_cli import make_venv
 from tests.unit.test_lock_file import LOCK
 
 
@@ -65,9 +64,7 @@ def test_where_poetry_would_create_a_cache_dir_venv_dot_venv_is_created(
 
 
 def test_an_existing_dot_venv_is_adopted(directory: Path) -> None:
-    subprocess.run(
-        ["python3", "-m", "venv", "--without-pip", str(directory / ".venv")], check=True
-    )
+    make_venv(directory / ".venv")
     marker = directory / ".venv" / "kept"
     marker.touch()
     assert select(directory).path == directory / ".venv"
@@ -78,7 +75,7 @@ def test_an_active_virtualenv_wins(
     directory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     active = tmp_path / "active"
-    subprocess.run(["python3", "-m", "venv", "--without-pip", str(active)], check=True)
+    make_venv(active)
     monkeypatch.setenv("VIRTUAL_ENV", str(active))
     assert select(directory).path == active
     assert not (directory / ".venv").exists()
