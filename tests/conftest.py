@@ -24,6 +24,7 @@ from tests.support.projects import write_pathapp
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterator
 
 
@@ -71,18 +72,26 @@ def app_template(
     tmp_path_factory: pytest.TempPathFactory, fixtures: Fixtures, poetry: Poetry
 ) -> Path:
     """The `app` project, locked once by the real `poetry lock`."""
-    directory = tmp_path_factory.mktemp("templates") / "app"
-    write_app(directory, fixtures)
-    poetry.run("lock", cwd=directory)
-    return directory
+    return _locked(tmp_path_factory, write_app, fixtures, poetry)
 
 
 @pytest.fixture(scope="session")
 def pathapp_template(
     tmp_path_factory: pytest.TempPathFactory, fixtures: Fixtures, poetry: Poetry
 ) -> Path:
-    directory = tmp_path_factory.mktemp("templates") / "pathapp"
-    write_pathapp(directory, fixtures)
+    return _locked(tmp_path_factory, write_pathapp, fixtures, poetry)
+
+
+def _locked(
+    tmp_path_factory: pytest.TempPathFactory,
+    write: Callable[[Path, Fixtures], None],
+    fixtures: Fixtures,
+    poetry: Poetry,
+) -> Path:
+    directory = tmp_path_factory.mktemp("templates") / write.__name__.removeprefix(
+        "write_"
+    )
+    write(directory, fixtures)
     poetry.run("lock", cwd=directory)
     return directory
 

@@ -218,9 +218,9 @@ default: narrow them with <info>--only main</> or <info>--without</>.
     @staticmethod
     def _missing_directory_hint(lock: LockFile, error: ValueError) -> str | None:
         for package in lock.packages:
-            if package.source_type != "directory" or package.source_url is None:
+            if package.source_type != "directory":
                 continue
-            path = (lock.path.parent / package.source_url).resolve()
+            path = lock.local_path(package)
             if not path.exists() and str(path) in str(error):
                 return (
                     "copy it beside poetry.lock before this step,"

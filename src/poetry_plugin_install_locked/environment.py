@@ -45,7 +45,7 @@ def select_environment(
     except python_version_errors() as e:
         if not lock_only:
             raise
-        raise InstallLockedError(" ".join(str(e).split())) from e
+        raise InstallLockedError(str(e)) from e
 
     if env.is_venv() and io.is_verbose():
         io.write_error_line(f"Using virtualenv: <comment>{env.path}</>")

@@ -72,6 +72,11 @@ class LockFile:
         names = {group for package in self.packages for group in package.groups}
         return sorted(names, key=lambda name: (name != "main", name))
 
+    def local_path(self, package: LockedPackage) -> Path:
+        """Where a directory or file dependency lies (relative to the lock)."""
+        assert package.source_url is not None
+        return (self.path.parent / package.source_url).resolve()
+
     @property
     def uses_pypi(self) -> bool:
         """Whether a package names no source: Poetry fetches those from PyPI."""
@@ -298,13 +303,12 @@ def check_local_paths(lock: LockFile, *, skip_directories: bool) -> None:
             skip_directories and package.source_type == "directory"
         ):
             continue
-        assert package.source_url is not None
-        path = (root / package.source_url).resolve()
+        path = lock.local_path(package)
         if path != root and root not in path.parents:
             hint = (
                 "skip it with --no-directory"
                 if package.source_type == "directory"
-                else ("install it once pyproject.toml is there")
+                else "install it once pyproject.toml is there"
             )
             raise InstallLockedError(
                 f"{lock.path}, package {package.name!r} points outside the project"

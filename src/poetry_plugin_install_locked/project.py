@@ -102,7 +102,7 @@ def _lock_only_poetry(
         name, error = unreadable
         raise InstallLockedError(
             f"{lock.path}, package {name!r} cannot be read by Poetry"
-            f" ({type(error).__name__}: {' '.join(str(error).split())}):"
+            f" ({type(error).__name__}: {error}):"
             f" {FIX_WITH_POETRY_LOCK}."
         )
     poetry = Poetry(
