@@ -13,6 +13,7 @@ from typing import Any
 from poetry.config.config import Config
 from poetry.installation.installer import Installer
 from poetry.packages.locker import Locker
+from poetry.repositories.lockfile_repository import LockfileRepository
 
 
 if TYPE_CHECKING:
@@ -25,10 +26,13 @@ if TYPE_CHECKING:
 
 
 RE_RESOLVE = "installer.re-resolve"
+LOCAL_SOURCES = ("directory", "file")
 
 
 class LockOnlyLocker(Locker):
     """A locker with no pyproject.toml to be stale against: the lock is the truth."""
+
+    _checked: LockfileRepository | None = None
 
     def is_fresh(self) -> bool:
         return True
@@ -37,15 +41,28 @@ class LockOnlyLocker(Locker):
         """The first package Poetry's installer could not read, and why.
 
         Poetry parses the lock lazily, mid-install, and a field it cannot read
-        surfaces there as a traceback; parsing every package up front, as the
-        installer will, lets the command stop first with one line naming it.
+        surfaces there as a traceback; building every package up front, and its
+        dependency (where a malformed source URL fails), as the installer will,
+        lets the command stop first with one line naming it. (Local paths get
+        their own check, check_local_paths, without Poetry's warnings.)
+        The packages built here are the installer's first `locked_repository()`,
+        so the check costs no second parse.
         """
+        repository = LockfileRepository()
         for info in self.lock_data["package"]:
             try:
-                self._get_locked_package(info)
+                package = self._get_locked_package(info)
+                if package.source_type not in LOCAL_SOURCES:
+                    package.to_dependency()
             except (AttributeError, KeyError, TypeError, ValueError) as e:
                 return str(info.get("name")), e
+            repository.add_package(package)
+        self._checked = repository
         return None
+
+    def locked_repository(self) -> LockfileRepository:
+        checked, self._checked = self._checked, None
+        return checked if checked is not None else super().locked_repository()
 
 
 class LockOnlyConfig(Config):
