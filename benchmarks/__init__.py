@@ -1,0 +1,3 @@
+"""Benchmarks: scripts run by hand, never by the test suite."""
+
+from __future__ import annotations
