@@ -18,7 +18,7 @@ on 127.0.0.1, so the numbers do not depend on a public network. The peers
 (poetry-plugin-export, uv, and matplotlib for the chart) live in a virtualenv of
 their own under the same cache.
 
-    .venv/bin/python benchmarks/install_speed.py [--rounds 5] [--workload large]
+    .venv/bin/python benchmarks/install_speed.py [--rounds 7] [--workload large]
 """
 
 from __future__ import annotations
@@ -585,7 +585,7 @@ def chart(results_path: Path, png: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument(
         "--workload", action="append", choices=list(WORKLOADS), dest="workloads"
     )
