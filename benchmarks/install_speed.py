@@ -1,24 +1,27 @@
 """Install speed: install-locked beside poetry install, export + pip and export + uv.
 
 Four ways to install one lock file into a fresh virtualenv are timed on the same
-machine, in alternation (A B C D, D C B A, ...):
+machine, in alternation (A B C D, B C D A, ...):
 
 - `poetry install-locked` in a directory holding poetry.lock alone;
 - `poetry install --no-root` in the full project;
 - `poetry export` (poetry-plugin-export), a venv, `pip install --no-deps -r`;
 - the same export, `uv venv`, `uv pip sync`.
 
-Two workloads, a small lock (~30 packages) and a large one (200 packages, with
-markers, extras and dependency groups), each in three scenarios: a fresh
-virtualenv with a cold package cache, a fresh one with a warm cache, and a no-op
-re-run. Wall time, peak RSS and, for the two Poetry commands, the time until
-Poetry starts its package operations are recorded. Real distributions are
+Two workloads, a small lock (36 packages, 15 rounds) and a large one (208
+packages with markers, extras and dependency groups; 7 rounds), each in three
+scenarios: a fresh virtualenv with a cold package cache, a fresh one with a warm
+cache, and a no-op re-run. Wall time, peak RSS and, for the two Poetry commands,
+the time until Poetry starts its package operations are recorded. Real distributions are
 downloaded from PyPI once into benchmarks/.cache and served from a package index
 on 127.0.0.1, so the numbers do not depend on a public network. The peers
 (poetry-plugin-export, uv, and matplotlib for the chart) live in a virtualenv of
 their own under the same cache.
 
-    .venv/bin/python benchmarks/install_speed.py [--rounds 7] [--workload large]
+    .venv/bin/python benchmarks/install_speed.py [--rounds N] [--workload large]
+
+With --contender or --scenario, a closer look at some cells: their figures are
+printed and the results file is left as it is.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import tomllib
@@ -57,6 +61,10 @@ from tests.support.index import PackageIndex
 from tests.support.poetry_cli import POETRY
 from tests.support.poetry_cli import Poetry
 from tests.support.poetry_cli import installed_set
+
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 CACHE = ROOT / "benchmarks" / ".cache" / "install-speed"
@@ -100,6 +108,8 @@ PLANNED = ("Package operations:", "No dependencies to install or update")
 @dataclass(frozen=True)
 class Workload:
     dependencies: tuple[str, ...]
+    rounds: int
+    """Runs per contender and scenario: more where runs are short and noisy."""
     extras: dict[str, tuple[str, ...]] = field(default_factory=dict)
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -149,6 +159,7 @@ WORKLOADS = {
             "pyyaml",
         ),
         groups={"dev": ("pytest",)},
+        rounds=15,
     ),
     "large": Workload(
         dependencies=(
@@ -193,6 +204,7 @@ WORKLOADS = {
             "docs": ("sphinx", "furo", "myst-parser"),
             "notebook": ("jupyterlab",),
         },
+        rounds=7,
     ),
 }
 
@@ -405,7 +417,7 @@ def check_same_set(contenders: list[Contender]) -> int:
         c.name: {(n, v) for n, v, _ in installed_set(c.venv) if n in locked}
         for c in contenders
     }
-    reference = sets["poetry install --no-root"]
+    reference = sets.get("poetry install --no-root", next(iter(sets.values())))
     for contender, installed in sets.items():
         if installed != reference:
             raise SystemExit(
@@ -418,28 +430,32 @@ def check_same_set(contenders: list[Contender]) -> int:
 # --- the run -------------------------------------------------------------------------
 
 
-def measure(contenders: list[Contender], rounds: int) -> dict[str, Any]:
+def measure(
+    contenders: list[Contender], rounds: int, scenarios: Sequence[str] = SCENARIOS
+) -> dict[str, Any]:
     for contender in contenders:  # untimed: proves each works, fills the caches
         contender.run("cold")
     packages = check_same_set(contenders)
     runs: dict[str, dict[str, list[Run]]] = {
-        c.name: {s: [] for s in SCENARIOS} for c in contenders
+        c.name: {s: [] for s in scenarios} for c in contenders
     }
     for round_ in range(rounds):
-        order = contenders if round_ % 2 == 0 else contenders[::-1]
+        # Rotated (A B C D, B C D A, ...; two contenders simply A B A B): no
+        # contender runs twice in a row, which here slows a cold run by seconds.
+        shift = round_ % len(contenders) if len(contenders) > 2 else 0
+        order = contenders[shift:] + contenders[:shift]
         for contender in order:
-            for scenario in SCENARIOS:
+            for scenario in scenarios:
                 runs[contender.name][scenario].append(contender.run(scenario))
-        print(
-            f"  round {round_ + 1}: "
-            + ", ".join(
-                f"{c.name} {runs[c.name]['warm'][-1].wall:.1f}s" for c in contenders
-            )
-            + " (warm)",
-            flush=True,
+        walls = (
+            f"{c.name} "
+            + "/".join(f"{runs[c.name][s][-1].wall:.1f}" for s in scenarios)
+            for c in contenders
         )
+        print(f"  round {round_ + 1} ({'/'.join(scenarios)} s): " + ", ".join(walls))
     return {
         "installed": packages,
+        "rounds": rounds,
         "runs": {
             contender: {
                 scenario: [
@@ -488,18 +504,17 @@ def machine() -> dict[str, str]:
 def table(results: dict[str, Any]) -> str:
     """Markdown: median (min-max) wall time and ratio to poetry install --no-root."""
     names = list(CONTENDERS.values())
-    rounds = results["rounds"]
     lines = [
-        f"| wall time, median of {rounds} (min-max) | " + " | ".join(names) + " |",
+        "| wall time, median (min-max), ratio | " + " | ".join(names) + " |",
         "| --- " * (len(names) + 1) + "|",
     ]
     rss = [
-        f"| peak RSS, median of {rounds} | " + " | ".join(names) + " |",
+        "| peak RSS, median | " + " | ".join(names) + " |",
         "| --- " * (len(names) + 1) + "|",
     ]
     planned = [
         (
-            f"| until the first package operation, median of {rounds} (min-max)"
+            "| until the first package operation, median (min-max)"
             f" | {names[0]} | {names[1]} |"
         ),
         "| --- | --- | --- |",
@@ -507,7 +522,10 @@ def table(results: dict[str, Any]) -> str:
     for workload, data in results["workloads"].items():
         runs = data["runs"]
         for scenario in SCENARIOS:
-            label = f"{workload} ({data['installed']} packages), {SCENARIO_TITLES[scenario]}"
+            label = (
+                f"{workload} ({data['installed']} packages, {data['rounds']} runs),"
+                f" {SCENARIO_TITLES[scenario]}"
+            )
             baseline = statistics.median(r["wall"] for r in runs[names[1]][scenario])
             cells = []
             for name in names:
@@ -548,6 +566,8 @@ def chart(results_path: Path, png: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from matplotlib import ticker
+
     results = json.loads(results_path.read_text())
     workloads = results["workloads"]
     names = list(CONTENDERS.values())
@@ -571,43 +591,70 @@ def chart(results_path: Path, png: Path) -> None:
             axis.bar_label(bars, fmt="%.1f", fontsize=6, padding=2)
         axis.set_xticks(range(3), [SCENARIO_TITLES[s] for s in SCENARIOS])
         axis.set_yscale("log")
+        axis.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.yaxis.set_minor_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.tick_params(axis="y", which="minor", labelsize=7)
         axis.set_ylabel("wall time (s, log scale)")
-        axis.set_title(f"{workload} lock ({data['installed']} packages installed)")
+        axis.set_title(
+            f"{workload} lock: {data['installed']} packages, {data['rounds']} runs"
+        )
         axis.grid(axis="y", which="both", alpha=0.3)
     axes[0][0].legend(fontsize="small")
-    figure.suptitle(
-        f"Installing one poetry.lock, median of {results['rounds']} runs"
-        " (whiskers: min-max)"
-    )
+    figure.suptitle("Installing one poetry.lock: median wall time, whiskers min-max")
     figure.tight_layout()
     figure.savefig(png, dpi=110)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, help="override each workload's")
     parser.add_argument(
         "--workload", action="append", choices=list(WORKLOADS), dest="workloads"
+    )
+    parser.add_argument(
+        "--contender", action="append", choices=list(CONTENDERS), dest="contenders"
+    )
+    parser.add_argument(
+        "--scenario", action="append", choices=SCENARIOS, dest="scenarios"
     )
     parser.add_argument("--chart", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.chart:
         chart(*args.chart)
         return 0
+    partial = bool(args.contenders or args.scenarios)
 
     work = Path(tempfile.mkdtemp(prefix="install-speed-"))
     index = PackageIndex(work / "index")
     index.start()
-    results: dict[str, Any] = {"rounds": args.rounds, "machine": machine()}
+    results: dict[str, Any] = {"machine": machine()}
     results["workloads"] = {}
     try:
         for name in args.workloads or list(WORKLOADS):
             print(f"{name}: preparing", flush=True)
-            contenders = prepare(name, WORKLOADS[name], index, work)
-            results["workloads"][name] = measure(contenders, args.rounds)
+            contenders = [
+                contender
+                for slug, contender in zip(
+                    CONTENDERS, prepare(name, WORKLOADS[name], index, work)
+                )
+                if slug in (args.contenders or CONTENDERS)
+            ]
+            rounds = args.rounds or WORKLOADS[name].rounds
+            scenarios = [s for s in SCENARIOS if s in (args.scenarios or SCENARIOS)]
+            results["workloads"][name] = measure(contenders, rounds, scenarios)
     finally:
         index.stop()
         shutil.rmtree(work, ignore_errors=True)
+    if partial:  # a closer look at some cells: printed, the results file kept
+        for name, data in results["workloads"].items():
+            for contender, by_scenario in data["runs"].items():
+                for scenario, runs in by_scenario.items():
+                    walls = [r["wall"] for r in runs]
+                    print(
+                        f"{name}, {SCENARIO_TITLES[scenario]}, {contender}:"
+                        f" {_seconds(statistics.median(walls))} ({_spread(walls)})"
+                    )
+        return 0
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     subprocess.run(
