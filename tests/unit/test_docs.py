@@ -1,6 +1,8 @@
-"""The recipes the docs show are the files the tests build, verbatim."""
+"""The docs show the files the tests build, and the numbers the benchmarks wrote."""
 
 from __future__ import annotations
+
+import json
 
 from pathlib import Path
 
@@ -26,3 +28,15 @@ def test_every_dockerfile_example_is_built_by_the_docker_tests() -> None:
     for example in EXAMPLES:
         if example.suffix == ".Dockerfile":
             assert f'"{example.name}"' in tests, example.name
+
+
+def test_benchmarks_md_shows_the_measured_table_and_chart() -> None:
+    from benchmarks.install_speed import CHART
+    from benchmarks.install_speed import RESULTS
+    from benchmarks.install_speed import table
+
+    results = json.loads(RESULTS.read_text())
+    docs = (ROOT / "docs" / "benchmarks.md").read_text()
+    assert table(results) in docs
+    assert f"]({CHART.name})" in docs
+    assert CHART.read_bytes().startswith(b"\x89PNG")
