@@ -9,21 +9,24 @@ from packaging.utils import canonicalize_name
 from poetry.console.commands.group_command import GroupCommand
 from poetry.plugins.plugin_manager import PluginManager
 
+from poetry_plugin_install_locked.environment import installed_project
 from poetry_plugin_install_locked.environment import select_environment
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_file import check_local_paths
+from poetry_plugin_install_locked.lock_file import missing_directory
+from poetry_plugin_install_locked.poetry_api import check_poetry_supported
 from poetry_plugin_install_locked.poetry_api import create_installer
+from poetry_plugin_install_locked.poetry_api import group_options
 from poetry_plugin_install_locked.poetry_api import keyring_preflight
 from poetry_plugin_install_locked.poetry_api import project_directory
 from poetry_plugin_install_locked.project import Project
 from poetry_plugin_install_locked.project import load_project
+from poetry_plugin_install_locked.stub_manifest import build_stub_package
 
 
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
     from poetry.poetry import Poetry
-
-    from poetry_plugin_install_locked.lock_file import LockFile
 
 
 class InstallLockedCommand(GroupCommand):
@@ -34,7 +37,7 @@ class InstallLockedCommand(GroupCommand):
     )
 
     options: ClassVar[list[Option]] = [
-        *GroupCommand._group_dependency_options(),
+        *group_options(),
         option(
             "sync",
             None,
@@ -106,6 +109,7 @@ default: narrow them with <info>--only main</> or <info>--without</>.
 
     def handle(self) -> int:
         try:
+            check_poetry_supported()
             return self._install()
         except InstallLockedError as e:
             if self.io.is_debug():
@@ -151,7 +155,15 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         )
         if lock is not None:
             self._announce_groups([g for g in lock.groups if g in groups])
-        installer = create_installer(self.io, env, poetry)
+        package = poetry.package
+        # --sync spares the project itself, as `poetry install --sync` would.
+        if (
+            lock is not None
+            and self.option("sync")
+            and (name := installed_project(env, lock.path.parent))
+        ):
+            package = build_stub_package(lock, name)
+        installer = create_installer(self.io, env, poetry, package)
         installer.extras(extras)
         installer.only_groups(groups)
         installer.skip_directory(self.option("no-directory"))
@@ -162,8 +174,8 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         try:
             return installer.run()
         except ValueError as e:
-            if lock is not None and (hint := self._missing_directory_hint(lock, e)):
-                raise InstallLockedError(f"{e}: {hint}") from e
+            if lock is not None and (problem := missing_directory(lock, e)):
+                raise problem from e
             raise
 
     def _check_groups(self) -> None:
@@ -214,16 +226,3 @@ default: narrow them with <info>--only main</> or <info>--without</>.
                 " without pyproject.toml every locked group is installed: narrow"
                 " them with --only main (or --without NAME).</>"
             )
-
-    @staticmethod
-    def _missing_directory_hint(lock: LockFile, error: ValueError) -> str | None:
-        for package in lock.packages:
-            if package.source_type != "directory":
-                continue
-            path = lock.local_path(package)
-            if not path.exists() and str(path) in str(error):
-                return (
-                    "copy it beside poetry.lock before this step,"
-                    " or skip directory dependencies with --no-directory"
-                )
-        return None

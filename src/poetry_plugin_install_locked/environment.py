@@ -11,6 +11,9 @@ project.
 
 from __future__ import annotations
 
+import json
+
+from importlib import metadata
 from typing import TYPE_CHECKING
 
 from poetry.utils.env import EnvManager
@@ -21,6 +24,8 @@ from poetry_plugin_install_locked.poetry_api import python_version_errors
 
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cleo.io.io import IO
     from poetry.poetry import Poetry
     from poetry.utils.env import Env
@@ -84,3 +89,22 @@ def _create_in_project(poetry: Poetry) -> None:
             " (the name in pyproject.toml) or set virtualenvs.in-project to true."
         )
     config.merge({"virtualenvs": {"in-project": True}})
+
+
+def installed_project(env: Env, directory: Path) -> str | None:
+    """The name of the distribution installed from `directory`, if any.
+
+    That is the project itself, as `poetry install` installs it (editable, its
+    direct_url naming the project directory), which lock-only mode cannot name
+    otherwise and `--sync` must spare.
+    """
+    url = directory.resolve().as_uri()
+    paths = sorted({env.paths["purelib"], env.paths["platlib"]})
+    for dist in metadata.distributions(path=paths):
+        try:
+            reference = json.loads(dist.read_text("direct_url.json") or "{}")
+        except ValueError:
+            continue
+        if isinstance(reference, dict) and reference.get("url") == url:
+            return str(dist.metadata["Name"])
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from dataclasses import dataclass
+from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -25,6 +26,8 @@ else:  # pragma: no cover - Poetry depends on tomli on these Pythons
     import tomli as tomllib
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Mapping
     from pathlib import Path
 
     from packaging.utils import NormalizedName
@@ -65,6 +68,8 @@ class LockFile:
     python_versions: str
     packages: tuple[LockedPackage, ...]
     extras: dict[NormalizedName, tuple[NormalizedName, ...]]
+    data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The parsed TOML, for Poetry's locker: the file is read once."""
 
     @property
     def groups(self) -> list[NormalizedName]:
@@ -142,6 +147,7 @@ def read_lock_file(path: Path) -> LockFile:
         python_versions=python_versions,
         packages=packages,
         extras=_read_extras(path, data.get("extras", {})),
+        data=data,
     )
 
 
@@ -315,3 +321,40 @@ def check_local_paths(lock: LockFile, *, skip_directories: bool) -> None:
                 f" directory ({package.source_url} is {path}): lock-only mode installs"
                 f" only paths beside poetry.lock; {hint}."
             )
+
+
+def check_readable(lock: LockFile, build: Callable[[Mapping[str, Any]], None]) -> None:
+    """Every package must be one Poetry's installer can read.
+
+    Poetry parses the lock lazily, mid-install, and a field it cannot read
+    surfaces there as a traceback; `build` builds each package as the installer
+    will, so that the command stops first, with one line naming it. (Local
+    paths have their own check, check_local_paths, without Poetry's warnings.)
+    """
+    for info in lock.data["package"]:
+        try:
+            build(info)
+        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            raise InstallLockedError(
+                f"{lock.path}, package {info.get('name')!r} cannot be read by Poetry"
+                f" ({type(e).__name__}: {e}): {FIX_WITH_POETRY_LOCK}."
+            ) from e
+
+
+def missing_directory(lock: LockFile, error: Exception) -> InstallLockedError | None:
+    """Poetry's error for a selected directory dependency that is not there, with
+    the two ways out that lock-only mode has; None for any other error.
+
+    Only the installer knows which directories the selection installs, so this
+    explains its error rather than checking every locked directory up front.
+    """
+    for package in lock.packages:
+        if package.source_type != "directory":
+            continue
+        path = lock.local_path(package)
+        if not path.exists() and str(path) in str(error):
+            return InstallLockedError(
+                f"{error}: copy it beside poetry.lock before this step,"
+                " or skip directory dependencies with --no-directory"
+            )
+    return None

@@ -1,68 +1,172 @@
 """Every contact with Poetry internals that differ across Poetry 2.x, in one place.
 
 Each piece here is exercised by the test suite on every Poetry version the
-package declares; nothing else in the plugin touches these details.
+package declares; nothing else in the plugin touches these details. What the
+plugin needs of them is listed in INTERNALS and checked before anything runs,
+so that a Poetry release that renames one is reported as unsupported, never
+as a problem of the user's lock.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
+
+from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry.config.config import Config
+from poetry.console.application import Application
+from poetry.console.commands.group_command import GroupCommand
+from poetry.installation.executor import Executor
 from poetry.installation.installer import Installer
 from poetry.packages.locker import Locker
 from poetry.repositories.lockfile_repository import LockfileRepository
 
+from poetry_plugin_install_locked.exceptions import InstallLockedError
+
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from collections.abc import Sequence
 
+    from cleo.io.inputs.option import Option
     from cleo.io.io import IO
-    from poetry.console.application import Application
+    from poetry.core.packages.package import Package
+    from poetry.core.packages.project_package import ProjectPackage
+    from poetry.installation.operations.operation import Operation
     from poetry.poetry import Poetry
     from poetry.utils.env import Env
+
+    from poetry_plugin_install_locked.lock_file import LockFile
 
 
 RE_RESOLVE = "installer.re-resolve"
 LOCAL_SOURCES = ("directory", "file")
+URL_REFERENCE_SOURCES = ("git", "url", "file", "directory")
+TESTED_POETRY = "2.0 to 2.5"
+
+
+@dataclass(frozen=True)
+class Internal:
+    """A Poetry attribute the plugin relies on, and the parameters it passes."""
+
+    owner: type[Any]
+    name: str
+    parameters: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.owner.__name__}.{self.name}"
+
+    def problem(self) -> str | None:
+        member = inspect.getattr_static(self.owner, self.name, None)
+        if member is None:
+            return f"it has no {self}"
+        if not self.parameters:
+            return None
+        try:
+            accepted = inspect.signature(getattr(self.owner, self.name)).parameters
+        except (TypeError, ValueError):
+            return f"{self} cannot be inspected"
+        missing = [p for p in self.parameters if p not in accepted]
+        if missing:
+            return f"{self} takes no {', '.join(missing)}"
+        return None
+
+
+INTERNALS = (
+    Internal(Locker, "_get_locked_package", ("info", "with_dependencies")),
+    Internal(Locker, "lock_data"),
+    Internal(Locker, "locked_repository"),
+    Internal(
+        Installer,
+        "__init__",
+        ("io", "env", "package", "locker", "pool", "config", "executor"),
+    ),
+    Internal(Executor, "__init__", ("env", "pool", "config", "io", "disable_cache")),
+    Internal(Executor, "_save_url_reference", ("operation",)),
+    Internal(Executor, "enable_bytecode_compilation"),
+    Internal(Config, "create", ("reload",)),
+    Internal(GroupCommand, "_group_dependency_options"),
+    Internal(GroupCommand, "activated_groups"),
+)
+
+
+class UnsupportedPoetryError(InstallLockedError):
+    """The running Poetry lacks an internal this plugin version relies on."""
+
+
+def check_poetry_supported() -> None:
+    """Stop with one line if this Poetry lacks an internal the plugin uses."""
+    problems = [p for internal in INTERNALS if (p := internal.problem())]
+    if not any(
+        inspect.getattr_static(Application, name, None) is not None
+        for name in ("project_directory", "_project_directory")
+    ):
+        problems.append("it has no Application.project_directory")
+    try:
+        python_finder()
+        python_version_errors()
+    except ImportError as e:
+        problems.append(f"it has no {e.name}")
+    if problems:
+        raise unsupported_poetry("; ".join(problems))
+
+
+def unsupported_poetry(problem: str) -> UnsupportedPoetryError:
+    return UnsupportedPoetryError(
+        f"Poetry {version('poetry')} is not supported by"
+        f" poetry-plugin-install-locked {version('poetry-plugin-install-locked')}"
+        f" ({problem}): install a Poetry version the plugin is tested with"
+        f" ({TESTED_POETRY}), or upgrade the plugin."
+    )
+
+
+def group_options() -> list[Option]:
+    """Poetry's --with/--without/--only, as its own install command declares them.
+
+    Read when the command class is defined, so a Poetry without them must not
+    fail the plugin's import: check_poetry_supported() reports it instead.
+    """
+    options = getattr(GroupCommand, "_group_dependency_options", None)
+    return list(options()) if options is not None else []
 
 
 class LockOnlyLocker(Locker):
-    """A locker with no pyproject.toml to be stale against: the lock is the truth."""
+    """A locker with no pyproject.toml to be stale against: the lock is the truth.
 
-    _checked: LockfileRepository | None = None
+    It reads the lock data the lock reader has already parsed and checked, and
+    hands the installer the packages built while checking them, so that neither
+    the file nor its packages are parsed twice.
+    """
+
+    def __init__(self, lock: LockFile) -> None:
+        super().__init__(lock.path, {})
+        self._lock_data = lock.data
+        self._built: LockfileRepository | None = None
 
     def is_fresh(self) -> bool:
         return True
 
-    def unreadable_package(self) -> tuple[str, Exception] | None:
-        """The first package Poetry's installer could not read, and why.
+    def build_package(self, info: Mapping[str, Any]) -> None:
+        """Build one package as the installer will, dependencies included.
 
-        Poetry parses the lock lazily, mid-install, and a field it cannot read
-        surfaces there as a traceback; building every package up front, and its
-        dependency (where a malformed source URL fails), as the installer will,
-        lets the command stop first with one line naming it. (Local paths get
-        their own check, check_local_paths, without Poetry's warnings.)
-        The packages built here are the installer's first `locked_repository()`,
-        so the check costs no second parse.
+        Building its dependency as well is where a malformed source URL fails.
+        Raises whatever Poetry raises for data it cannot read.
         """
-        repository = LockfileRepository()
-        for info in self.lock_data["package"]:
-            try:
-                package = self._get_locked_package(info)
-                if package.source_type not in LOCAL_SOURCES:
-                    package.to_dependency()
-            except (AttributeError, KeyError, TypeError, ValueError) as e:
-                return str(info.get("name")), e
-            repository.add_package(package)
-        self._checked = repository
-        return None
+        package = self._get_locked_package(dict(info))
+        if package.source_type not in LOCAL_SOURCES:
+            package.to_dependency()
+        if self._built is None:
+            self._built = LockfileRepository()
+        self._built.add_package(package)
 
     def locked_repository(self) -> LockfileRepository:
-        checked, self._checked = self._checked, None
-        return checked if checked is not None else super().locked_repository()
+        built, self._built = self._built, None
+        return built if built is not None else super().locked_repository()
 
 
 class LockOnlyConfig(Config):
@@ -89,20 +193,80 @@ def load_lock_only_config() -> LockOnlyConfig:
     return config
 
 
-def create_installer(io: IO, env: Env, poetry: Poetry) -> Installer:
-    """Build the installer exactly as `poetry install` does."""
-    extra: dict[str, Any] = {}
-    if hasattr(poetry, "build_constraints"):  # Poetry >= 2.2
-        extra["build_constraints"] = poetry.build_constraints
+class UrlReferenceExecutor(Executor):
+    """Poetry's executor, and afterwards every direct_url.json it should have written.
+
+    Poetry's executor writes a package's direct_url.json after installing it,
+    looking the fresh distribution up through importlib.metadata, whose
+    directory listing is cached by the directory's modification time. With
+    parallel workers another worker's install can land in the same clock tick,
+    the lookup is served from a stale listing, and no direct_url.json is
+    written; the next `poetry install` then reinstalls the package. Once every
+    worker is done, the caches are invalidated and each such package that lacks
+    one gets it, written by Poetry's own code.
+    """
+
+    _skip_url_references = False
+
+    def dry_run(self, dry_run: bool = True) -> Executor:
+        self._skip_url_references = dry_run
+        return super().dry_run(dry_run)
+
+    def execute(self, operations: list[Operation]) -> int:
+        status = super().execute(operations)
+        if self.enabled and not self._skip_url_references:
+            self._complete_url_references(operations)
+        return status
+
+    def _complete_url_references(self, operations: list[Operation]) -> None:
+        pending = [
+            operation
+            for operation in operations
+            if operation.job_type in ("install", "update")
+            and not operation.skipped
+            and operation.package.source_type in URL_REFERENCE_SOURCES
+        ]
+        if not pending:
+            return
+        importlib.invalidate_caches()
+        for operation in pending:
+            if self._lacks_url_reference(operation.package):
+                self._save_url_reference(operation)
+
+    def _lacks_url_reference(self, package: Package) -> bool:
+        return any(
+            dist.version == package.version.text
+            and dist.read_text("direct_url.json") is None
+            for dist in self._env.site_packages.distributions(
+                name=package.name, writable_only=True
+            )
+        )
+
+
+def create_installer(
+    io: IO, env: Env, poetry: Poetry, package: ProjectPackage
+) -> Installer:
+    """Build the installer as `poetry install` does, with that executor."""
+    constraints: dict[str, Any] = {}
+    if "build_constraints" in inspect.signature(Executor).parameters:
+        constraints["build_constraints"] = poetry.build_constraints  # Poetry >= 2.3
+    executor = UrlReferenceExecutor(
+        env,
+        poetry.pool,
+        poetry.config,
+        io,
+        disable_cache=poetry.disable_cache,
+        **constraints,
+    )
     return Installer(
         io,
         env,
-        poetry.package,
+        package,
         poetry.locker,
         poetry.pool,
         poetry.config,
+        executor=executor,
         disable_cache=poetry.disable_cache,
-        **extra,
     )
 
 

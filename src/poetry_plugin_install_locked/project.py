@@ -17,8 +17,8 @@ from poetry.poetry import Poetry
 from poetry.toml import TOMLFile
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
-from poetry_plugin_install_locked.lock_file import FIX_WITH_POETRY_LOCK
 from poetry_plugin_install_locked.lock_file import LOCK_FILE_NAME
+from poetry_plugin_install_locked.lock_file import check_readable
 from poetry_plugin_install_locked.lock_file import read_lock_file
 from poetry_plugin_install_locked.package_sources import create_pool
 from poetry_plugin_install_locked.poetry_api import LockOnlyLocker
@@ -97,14 +97,8 @@ def _lock_only_poetry(
             "<info>installer.re-resolve is ignored without pyproject.toml:"
             " installing from the groups and markers recorded in poetry.lock</>"
         )
-    locker = LockOnlyLocker(lock.path, {})
-    if unreadable := locker.unreadable_package():
-        name, error = unreadable
-        raise InstallLockedError(
-            f"{lock.path}, package {name!r} cannot be read by Poetry"
-            f" ({type(error).__name__}: {error}):"
-            f" {FIX_WITH_POETRY_LOCK}."
-        )
+    locker = LockOnlyLocker(lock)
+    check_readable(lock, locker.build_package)
     poetry = Poetry(
         # Never read: it only locates the project directory, as it will
         # once pyproject.toml has been copied beside the lock.

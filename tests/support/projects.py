@@ -87,7 +87,7 @@ def tinybackend_tree(dist: Dist) -> dict[str, str]:
     }
 
 
-def _sources(index: PackageIndex) -> str:
+def sources(index: PackageIndex) -> str:
     return f"""
 [[tool.poetry.source]]
 name = "{PUBLIC}"
@@ -149,7 +149,7 @@ optional = true
 
 [tool.poetry.group.docs.dependencies]
 docsgen = "*"
-{_sources(fixtures.index)}{BUILD_SYSTEM}"""
+{sources(fixtures.index)}{BUILD_SYSTEM}"""
     )
 
 
@@ -170,7 +170,7 @@ package-mode = false
 
 [tool.poetry.dependencies]
 secretpkg = {{ source = "{PRIVATE}" }}
-{_sources(index)}"""
+{sources(index)}"""
     )
 
 
@@ -195,7 +195,7 @@ packages = [{{ include = "pathapp" }}]
 
 [tool.poetry.dependencies]
 {PATH_DIST.name} = {{ path = "libs/{PATH_DIST.name}", develop = true }}
-{_sources(fixtures.index)}{BUILD_SYSTEM}"""
+{sources(fixtures.index)}{BUILD_SYSTEM}"""
     )
 
 
@@ -242,5 +242,5 @@ packages = [{{ include = "app" }}]
 {f'{chr(10)}[tool.poetry.dependencies]{chr(10)}secretpkg = {{ source = "{PRIVATE}" }}{chr(10)}' if private else ""}
 [tool.poetry.group.dev.dependencies]
 devtool = "*"
-{_sources(fixtures.index)}{BUILD_SYSTEM}"""
+{sources(fixtures.index)}{BUILD_SYSTEM}"""
     )

@@ -9,6 +9,9 @@ import pytest
 
 from poetry.packages.locker import Locker
 
+from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.lock_file import check_readable
+from poetry_plugin_install_locked.lock_file import read_lock_file
 from poetry_plugin_install_locked.poetry_api import LockOnlyLocker
 from tests.unit.test_lock_file import LOCK
 from tests.unit.test_lock_file import write
@@ -38,18 +41,34 @@ def described(repository: LockfileRepository) -> list[tuple[str, str, list[str]]
 
 def test_the_installer_reads_the_packages_the_check_built(tmp_path: Path) -> None:
     path = write(tmp_path, LOCK)
-    locker = CountingLocker(path, {})
+    lock = read_lock_file(path)
+    locker = CountingLocker(lock)
 
-    assert locker.unreadable_package() is None
+    check_readable(lock, locker.build_package)
     repository = locker.locked_repository()
 
     assert locker.built == 4  # each package once, for the check and the installer
     assert described(repository) == described(Locker(path, {}).locked_repository())
 
 
+def test_the_file_is_read_once(tmp_path: Path) -> None:
+    lock = read_lock_file(write(tmp_path, LOCK))
+    lock.path.write_text("not read again")
+
+    repository = LockOnlyLocker(lock).locked_repository()
+
+    assert [p.name for p in repository.packages] == [
+        "requests",
+        "pytest",
+        "rich",
+        "lib",
+    ]
+
+
 def test_later_reads_build_fresh_packages(tmp_path: Path) -> None:
-    locker = LockOnlyLocker(write(tmp_path, LOCK), {})
-    assert locker.unreadable_package() is None
+    lock = read_lock_file(write(tmp_path, LOCK))
+    locker = LockOnlyLocker(lock)
+    check_readable(lock, locker.build_package)
 
     first, second = locker.locked_repository(), locker.locked_repository()
 
@@ -60,22 +79,28 @@ def test_later_reads_build_fresh_packages(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "name"),
     [
-        ('version = "8.0"', "version = 8", "pytest"),
+        ('version = "8.0"', 'version = "eight"', "pytest"),
         (
             'type = "legacy"\nurl = "https://pkgs.example/simple"',
             'type = "url"\nurl = "0"',
             "Requests",
         ),
     ],
-    ids=["version not a string", "not a URL"],
+    ids=["not a version", "not a URL"],
 )
-def test_an_unreadable_package_is_named(
+def test_a_package_poetry_cannot_read_is_named_in_one_line(
     tmp_path: Path, old: str, new: str, name: str
 ) -> None:
     assert old in LOCK
-    locker = LockOnlyLocker(write(tmp_path, LOCK.replace(old, new, 1)), {})
+    path = write(tmp_path, LOCK.replace(old, new, 1))
+    lock = read_lock_file(path)
 
-    unreadable = locker.unreadable_package()
+    with pytest.raises(InstallLockedError) as error:
+        check_readable(lock, LockOnlyLocker(lock).build_package)
 
-    assert unreadable is not None
-    assert unreadable[0] == name
+    assert str(error.value).startswith(
+        f"{path}, package {name!r} cannot be read by Poetry ("
+    )
+    assert str(error.value).endswith(
+        "run `poetry lock` with Poetry >= 2.0 to regenerate it."
+    )
