@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 # In-process tests (cleo's CommandTester) must never read or write the user's
 # Poetry configuration or cache; Poetry reads these when first imported.
 _POETRY_HOME = tempfile.mkdtemp(prefix="install-locked-tests-")
+atexit.register(shutil.rmtree, _POETRY_HOME, ignore_errors=True)
 for _name in ("CONFIG", "CACHE", "DATA"):
     os.environ[f"POETRY_{_name}_DIR"] = str(Path(_POETRY_HOME) / _name.lower())
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"

@@ -23,23 +23,39 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 
-def test_version_bump_leaves_the_lock_and_the_installed_set_unchanged(
+def test_a_version_bump_keeps_the_lock_and_the_environment_built_from_it(
     app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
-    """The Docker story in miniature: the dependency layer's only input is the lock."""
+    """The Docker story in miniature: the dependency layer, built from the lock
+    before a release, is what the released project needs, and its final
+    `poetry install` adds only the project itself."""
     project = copy_project(app_template, tmp_path / "project")
-    before = lock_only_copy(project, tmp_path / "before")
-    poetry.run("install-locked", "--only", "main", cwd=before)
+    layer = lock_only_copy(project, tmp_path / "layer")
+    poetry.run("install-locked", "--only", "main", cwd=layer)
 
     poetry.run("version", "patch", cwd=project)
     assert 'version = "0.1.1"' in (project / "pyproject.toml").read_text()
     assert (project / "poetry.lock").read_bytes() == (
-        app_template / "poetry.lock"
+        layer / "poetry.lock"
     ).read_bytes()
 
-    after = lock_only_copy(project, tmp_path / "after")
-    poetry.run("install-locked", "--only", "main", cwd=after)
-    assert installed_set(after / ".venv") == installed_set(before / ".venv")
+    reference = copy_project(project, tmp_path / "reference")
+    poetry.serial().run(
+        "install",
+        "--no-root",
+        "--only",
+        "main",
+        cwd=reference,
+        POETRY_VIRTUALENVS_IN_PROJECT="true",
+    )
+    assert installed_set(layer / ".venv", layer) == installed_set(
+        reference / ".venv", reference
+    )
+
+    shutil.copytree(project, layer, dirs_exist_ok=True)
+    result = poetry.run("install", "--only", "main", cwd=layer)
+    assert "No dependencies to install or update" in result.stdout
+    assert "Installing the current project: app (0.1.1)" in result.stdout
 
 
 def test_sync_removes_what_the_selection_does_not_hold(
@@ -54,6 +70,25 @@ def test_sync_removes_what_the_selection_does_not_hold(
     installed = names(installed_set(locked / ".venv"))
     assert not {"devtool", "docsgen"} & installed
     assert "shared" in installed  # in main as well as dev
+
+
+def test_sync_spares_the_project_installed_from_the_locks_directory(
+    app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
+    """As `poetry install --sync` spares the root: the lock does not name the
+    project, but the environment records where it was installed from."""
+    locked = copy_project(app_template, tmp_path / "locked")
+    poetry.run("install", cwd=locked, POETRY_VIRTUALENVS_IN_PROJECT="true")
+    assert {"app", "devtool"} <= names(installed_set(locked / ".venv"))
+    (locked / "pyproject.toml").unlink()
+
+    result = poetry.run("install-locked", "--only", "main", "--sync", cwd=locked)
+
+    assert "Removing devtool (1.0)" in result.stdout
+    assert "Removing app" not in result.stdout
+    installed = names(installed_set(locked / ".venv"))
+    assert "app" in installed
+    assert "devtool" not in installed
 
 
 def test_dry_run_installs_nothing(
@@ -160,7 +195,7 @@ class TestDirectoryDependencies:
 
         locked = lock_only_copy(pathapp_template, tmp_path / "locked")
         shutil.copytree(pathapp_template / "libs", locked / "libs")
-        poetry.serial().run("install-locked", cwd=locked)
+        poetry.run("install-locked", cwd=locked)
 
         assert installed_set(locked / ".venv", locked) == expected
         assert (

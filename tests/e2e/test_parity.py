@@ -11,17 +11,23 @@ import pytest
 
 from tests.conftest import copy_project
 from tests.conftest import lock_only_copy
+from tests.support.index import Dist
+from tests.support.index import PackageIndex
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
+from tests.support.projects import PUBLIC
+from tests.support.projects import serve_packages
+from tests.support.projects import write_index_app
 
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from tests.support.poetry_cli import Poetry
 
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.differential]
 
 SELECTIONS = [
     pytest.param([], id="default"),
@@ -57,7 +63,7 @@ def test_lock_only_install_equals_poetry_install_no_root(
     expected = installed_set(project / ".venv", project)
 
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    poetry.serial().run("install-locked", *selection, cwd=locked)
+    poetry.run("install-locked", *selection, cwd=locked)
     installed = installed_set(locked / ".venv", locked)
 
     assert installed == expected
@@ -65,7 +71,7 @@ def test_lock_only_install_equals_poetry_install_no_root(
 
     # After `COPY . .`, Poetry adopts that environment and installs only the root.
     shutil.copytree(app_template, locked, dirs_exist_ok=True)
-    result = poetry.serial().run("install", *selection, cwd=locked)
+    result = poetry.run("install", *selection, cwd=locked)
     assert "No dependencies to install or update" in result.stdout
     assert "Installing the current project: app (0.1.0)" in result.stdout
     assert "Creating virtualenv" not in result.stderr
@@ -78,10 +84,9 @@ def test_lock_only_installs_locked_versions_and_honours_markers(
     app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    poetry.serial().run("install-locked", "--only", "main", cwd=locked)
+    poetry.run("install-locked", "--only", "main", cwd=locked)
     installed = installed_set(locked / ".venv")
 
-    assert ("beta", "1.0", "") in installed  # the lock's version, not the newest
     assert {"delta", "gitpkg", "sdistonly", "secretpkg", "urlpkg"} <= names(installed)
     # Locked, but for Windows and for Python < 3.11 only.
     assert not {"winonly", "oldpy"} & names(installed)
@@ -93,8 +98,49 @@ def test_every_locked_group_is_a_default_group_and_the_command_says_so(
     app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    result = poetry.serial().run("install-locked", "--dry-run", cwd=locked)
+    result = poetry.run("install-locked", "--dry-run", cwd=locked)
 
     assert "Installing the locked groups: main, dev, docs" in result.stdout
     assert "--only main" in result.stdout
     assert "Installing docsgen (1.0)" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def republished(
+    tmp_path_factory: pytest.TempPathFactory, poetry: Poetry
+) -> Iterator[Path]:
+    """A project locked against an index of its own, which then publishes newer
+    releases of two locked packages that nothing pins below them."""
+    index = PackageIndex(tmp_path_factory.mktemp("republished-index"))
+    index.start()
+    serve_packages(index)
+    template = tmp_path_factory.mktemp("republished") / "indexapp"
+    write_index_app(template, index)
+    poetry.run("lock", cwd=template)
+    for name in ("epsilon", "zeta"):
+        assert (
+            f'name = "{name}"\nversion = "1.0"'
+            in (template / "poetry.lock").read_text()
+        )
+        index.add(PUBLIC, Dist(name, "2.0"))
+        page = index.root / PUBLIC / "simple" / name / "index.html"
+        assert f"{name}-2.0-py3-none-any.whl" in page.read_text()
+    yield template
+    index.stop()
+
+
+def test_the_locked_versions_are_installed_when_newer_ones_are_published(
+    republished: Path, poetry: Poetry, tmp_path: Path
+) -> None:
+    project = copy_project(republished, tmp_path / "project")
+    poetry.serial().run(
+        "install", "--no-root", cwd=project, POETRY_VIRTUALENVS_IN_PROJECT="true"
+    )
+    expected = installed_set(project / ".venv")
+
+    locked = lock_only_copy(republished, tmp_path / "locked")
+    poetry.run("install-locked", cwd=locked)
+    installed = installed_set(locked / ".venv")
+
+    assert installed == expected
+    assert {("epsilon", "1.0", ""), ("zeta", "1.0", "")} <= installed

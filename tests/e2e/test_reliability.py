@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.conftest import copy_project
 from tests.conftest import lock_only_copy
 from tests.support.index import Dist
 from tests.support.index import PackageIndex
 from tests.support.index import build_sdist
 from tests.support.index import build_wheel
-from tests.support.poetry_cli import POETRY
 from tests.support.poetry_cli import Poetry
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
@@ -58,6 +58,7 @@ class Fragile:
     index: PackageIndex
     template: Path
     expected: Installed
+    """What `poetry install --no-root` installs: where every re-run must converge."""
 
     def files(self) -> Path:
         return self.index.root / PUBLIC / "files"
@@ -73,8 +74,10 @@ def fragile(
     template = tmp_path_factory.mktemp("fragile") / "indexapp"
     write_index_app(template, index)
     poetry.run("lock", cwd=template)
-    reference = lock_only_copy(template, tmp_path_factory.mktemp("reference") / "app")
-    poetry.run("install-locked", cwd=reference)
+    reference = copy_project(template, tmp_path_factory.mktemp("reference") / "app")
+    poetry.serial().run(
+        "install", "--no-root", cwd=reference, POETRY_VIRTUALENVS_IN_PROJECT="true"
+    )
     expected = installed_set(reference / ".venv")
     assert names(expected) >= LOCKED
     yield Fragile(index, template, expected)
@@ -262,7 +265,7 @@ def test_an_interrupted_install_converges_on_a_re_run(
     settings = {**cold(poetry, tmp_path), "POETRY_INSTALLER_MAX_WORKERS": "1"}
     fragile.index.faults[f"/{PUBLIC}/files/"] = "slow"
     process = subprocess.Popen(
-        [str(POETRY), "--no-ansi", "-n", "install-locked"],
+        poetry.command("install-locked"),
         cwd=locked,
         env=poetry.env(**settings),
         stdout=subprocess.DEVNULL,

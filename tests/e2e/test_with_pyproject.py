@@ -26,14 +26,12 @@ def test_installs_what_poetry_install_no_root_installs_into_the_same_kind_of_env
     reference = copy_project(app_template, tmp_path / "reference")
     poetry.serial().run("install", "--no-root", *selection, cwd=reference)
     expected = installed_set(
-        Path(poetry.serial().run("env", "info", "--path", cwd=reference).stdout.strip())
+        Path(poetry.run("env", "info", "--path", cwd=reference).stdout.strip())
     )
 
     project = copy_project(app_template, tmp_path / "project")
-    result = poetry.serial().run("install-locked", *selection, cwd=project)
-    venv = Path(
-        poetry.serial().run("env", "info", "--path", cwd=project).stdout.strip()
-    )
+    result = poetry.run("install-locked", *selection, cwd=project)
+    venv = Path(poetry.run("env", "info", "--path", cwd=project).stdout.strip())
 
     assert venv.name.startswith(
         "app-"
@@ -53,7 +51,7 @@ def test_a_stale_lock_gets_poetrys_error_and_installs_nothing(
         pyproject.read_text().replace('"shared",\n', '"shared>=1.0",\n')
     )
 
-    result = poetry.serial().run(
+    result = poetry.run(
         "install-locked", cwd=project, check=False, POETRY_VIRTUALENVS_IN_PROJECT="true"
     )
 
@@ -71,7 +69,7 @@ def test_without_a_lock_it_does_not_resolve(
     project = copy_project(app_template, tmp_path / "project")
     (project / "poetry.lock").unlink()
 
-    result = poetry.serial().run("install-locked", cwd=project, check=False)
+    result = poetry.run("install-locked", cwd=project, check=False)
 
     assert result.returncode == 1
     assert result.stderr.strip() == (

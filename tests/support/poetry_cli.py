@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 from dataclasses import dataclass
 from dataclasses import replace
@@ -21,6 +24,23 @@ if TYPE_CHECKING:
 
 BIN = Path(sys.executable).parent
 POETRY = BIN / "poetry"
+# The interpreter this suite runs on (its venv's base), which Poetry must find as
+# `python3` for the virtualenvs it creates: the matrix runs the suite on several.
+PYTHON = Path(sys.executable).resolve()
+PYTHON_BIN = Path(tempfile.mkdtemp(prefix="install-locked-python-"))
+atexit.register(shutil.rmtree, PYTHON_BIN, ignore_errors=True)
+for _name in ("python3", "python"):
+    (PYTHON_BIN / _name).symlink_to(PYTHON)
+
+# A background job's shell ignores SIGINT and SIGQUIT, and nohup SIGHUP; the
+# child inherits that. The commands under test get the default dispositions,
+# as from an interactive shell, whatever this process ignores.
+DEFAULT_SIGNALS = """
+import os, signal, sys
+for name in ("SIGINT", "SIGQUIT", "SIGHUP", "SIGTERM"):
+    signal.signal(getattr(signal, name), signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])
+"""
 
 INSTALLED_SET_SCRIPT = """
 import importlib.metadata as metadata, json
@@ -44,11 +64,9 @@ class Poetry:
     def serial(self) -> Poetry:
         """The same, with one installer worker.
 
-        Poetry's parallel executor sometimes omits a package's direct_url.json:
-        it looks the fresh dist-info up through importlib.metadata, whose cache
-        is keyed on the directory's mtime and misses an entry created by another
-        worker within the same clock tick. Comparisons of direct_url therefore
-        run both sides serially.
+        Poetry's parallel executor sometimes omits a package's direct_url.json
+        (docs/design.md says why; install-locked completes them), so the
+        reference `poetry install` of a comparison of direct_url runs serially.
         """
         return replace(
             self, extra_env={**self.extra_env, "POETRY_INSTALLER_MAX_WORKERS": "1"}
@@ -62,9 +80,13 @@ class Poetry:
                 ("POETRY_", "VIRTUAL_ENV", "CONDA_", "PYTHON", "PIP_")
             )
         }
-        # Poetry picks `python3` from PATH for new virtualenvs: never this suite's venv.
+        # Poetry picks `python3` from PATH for new virtualenvs: this suite's
+        # interpreter, never its venv.
         env["PATH"] = os.pathsep.join(
-            p for p in env.get("PATH", "").split(os.pathsep) if Path(p) != BIN
+            [
+                str(PYTHON_BIN),
+                *(p for p in env.get("PATH", "").split(os.pathsep) if Path(p) != BIN),
+            ]
         )
         env.update(
             POETRY_CONFIG_DIR=str(self.home / "config"),
@@ -86,7 +108,7 @@ class Poetry:
         **overrides: str,
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [str(POETRY), "--no-ansi", "-n", *args],
+            self.command(*args),
             check=False,
             cwd=cwd,
             env=self.env(**{**(env or {}), **overrides}),
@@ -100,6 +122,12 @@ class Poetry:
                 f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
             )
         return result
+
+    @staticmethod
+    def command(*args: str) -> list[str]:
+        """`poetry --no-ansi -n ARGS`, started with default signal dispositions."""
+        poetry = [str(POETRY), "--no-ansi", "-n", *args]
+        return [sys.executable, "-I", "-S", "-c", DEFAULT_SIGNALS, *poetry]
 
 
 def installed_set(venv: Path, project_root: Path | None = None) -> Installed:
@@ -129,5 +157,5 @@ def names(installed: Installed) -> set[str]:
 
 def make_venv(path: Path) -> Path:
     """A plain virtualenv, as a user's (or an earlier build step's) would be."""
-    subprocess.run(["python3", "-m", "venv", "--without-pip", str(path)], check=True)
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(path)], check=True)
     return path
