@@ -36,11 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.docker import BASE_IMAGE
+from tests.support.docker import Created
 from tests.support.docker import Docker
 from tests.support.docker import derive_base_image
 from tests.support.docker import engine_problem
-from tests.support.docker import prune_build_cache
-from tests.support.docker import remove_images
+from tests.support.docker import image_wheels
 from tests.support.index import PackageIndex
 from tests.support.poetry_cli import Poetry
 
@@ -134,23 +134,6 @@ def download_distributions(poetry: Poetry, work: Path) -> Path:
     return dists
 
 
-def image_wheels() -> Path:
-    """Poetry (the version beside this script) and the plugin, as wheels."""
-    wheels = CACHE / f"poetry-{version('poetry')}"
-    if not wheels.exists():
-        pip(
-            "download",
-            "--only-binary=:all:",
-            "-d",
-            wheels,
-            f"poetry=={version('poetry')}",
-        )
-    for old in wheels.glob("poetry_plugin_install_locked-*"):
-        old.unlink()
-    pip("wheel", "--no-deps", "--no-build-isolation", "-w", wheels, ROOT)
-    return wheels
-
-
 def timed_build(
     docker: Docker, project: Path, recipe: str, tag: str, base: str, *, rebuild: bool
 ) -> float:
@@ -180,22 +163,28 @@ def main() -> int:
         "classic.Dockerfile": "install-locked-bench/classic",
         "basic.Dockerfile": "install-locked-bench/install-locked",
     }
+    # What the benchmark builds goes afterwards, and nothing else.
+    docker = Docker(buildkit=True, created=Created.begin())
     try:
         dists = sorted(download_distributions(poetry, work).iterdir())
         index.add_files("bench", dists)
-        index.add_files("pypi", sorted(image_wheels().iterdir()))
+        subprocess.run(
+            ["bash", str(ROOT / "scripts" / "image-wheels.sh"), version("poetry")],
+            check=True,
+        )
+        index.add_files("pypi", image_wheels(work / "plugin"))
         base = derive_base_image(
             BASE_IMAGE,
             f"install-locked-bench/base:{index.port}",
             index.simple_url("pypi"),
         )
+        docker.created.images.append(base)
+        base = docker.isolated_base(base)  # first builds are first builds
         project = work / "service"
         write_project(project, index.simple_url("bench"))
         poetry.run("lock", cwd=project)
         packages = (project / "poetry.lock").read_text().count("[[package]]")
 
-        docker = Docker(buildkit=True)
-        prune_build_cache()
         first = {
             recipe: timed_build(docker, project, recipe, tag, base, rebuild=False)
             for recipe, tag in tags.items()
@@ -254,8 +243,7 @@ def main() -> int:
         )
         return 0
     finally:
-        remove_images(*tags.values(), f"install-locked-bench/base:{index.port}")
-        prune_build_cache()
+        docker.created.remove()
         index.stop()
 
 

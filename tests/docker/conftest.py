@@ -1,19 +1,19 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 from importlib.metadata import version
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.docker import BASE_IMAGE
+from tests.support.docker import Created
 from tests.support.docker import Docker
 from tests.support.docker import derive_base_image
 from tests.support.docker import engine_problem
+from tests.support.docker import image_wheels
+from tests.support.docker import image_wheels_directory
 from tests.support.docker import remove_images
 
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from tests.support.projects import Fixtures
 
 
-ROOT = Path(__file__).resolve().parents[2]
 WHEELS = "pypi"  # the local index's stand-in for PyPI, serving Poetry and the plugin
 
 
@@ -46,29 +45,36 @@ def base_image(
 ) -> Iterator[str]:
     """The base image, with Poetry and this plugin (built from the working tree)
     installable from the local index, as they would be from PyPI."""
-    wheels = tmp_path_factory.mktemp("image-wheels")
-    pip = [sys.executable, "-m", "pip", "-q"]
-    subprocess.run(
-        [
-            *pip,
-            "download",
-            "--only-binary=:all:",
-            "-d",
-            wheels,
-            f"poetry=={version('poetry')}",
-        ],
-        check=True,
-    )
-    subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", wheels, ROOT],
-        check=True,
-    )
-    fixtures.index.add_files(WHEELS, sorted(wheels.iterdir()))
+    wheels = image_wheels_directory()
+    if not (wheels / "complete").exists():
+        problem = (
+            f"no wheels of Poetry {version('poetry')} for the test images in {wheels}:"
+            f" run `bash scripts/image-wheels.sh {version('poetry')}`"
+            " (bash scripts/test.sh does)"
+        )
+        if os.environ.get("REQUIRE_DOCKER") == "1":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    plugin = tmp_path_factory.mktemp("plugin-wheel")
+    fixtures.index.add_files(WHEELS, image_wheels(plugin))
     tag = f"install-locked-test/python:{fixtures.index.port}"
     yield derive_base_image(BASE_IMAGE, tag, fixtures.index.simple_url(WHEELS))
     remove_images(tag)
 
 
+@pytest.fixture
+def created() -> Iterator[Created]:
+    """The test's images and build cache, removed afterwards (and nothing else)."""
+    created = Created.begin()
+    yield created
+    created.remove()
+
+
 @pytest.fixture(params=[False, True], ids=["classic", "buildkit"])
-def docker(request: pytest.FixtureRequest) -> Docker:
-    return Docker(buildkit=request.param)
+def docker(request: pytest.FixtureRequest, created: Created) -> Docker:
+    return Docker(buildkit=request.param, created=created)
+
+
+@pytest.fixture
+def buildkit(created: Created) -> Docker:
+    return Docker(buildkit=True, created=created)

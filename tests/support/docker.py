@@ -7,21 +7,45 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import tempfile
+import uuid
 
 from dataclasses import dataclass
+from dataclasses import field
+from importlib.metadata import version
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
 
 DOCKER = "/usr/bin/docker"
+ROOT = Path(__file__).resolve().parents[2]
 BASE_IMAGE = os.environ.get("BASE_IMAGE", "install-locked-test/bookworm-python:1")
-RECIPES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+RECIPES = ROOT / "docs" / "examples"
 
 INSTALLED = (
     "import importlib.metadata as m, json;"
     "print(json.dumps(sorted([d.metadata['Name'], d.version] for d in m.distributions())))"
 )
+
+
+def image_wheels_directory() -> Path:
+    """Where scripts/image-wheels.sh put the wheels of this suite's Poetry."""
+    return ROOT / ".cache" / "image-wheels" / f"poetry-{version('poetry')}"
+
+
+def image_wheels(plugin_directory: Path) -> list[Path]:
+    """Poetry's wheels for the images (downloaded by the set-up step, never by
+    the tests) and this plugin's, built from the working tree."""
+    pip_wheel = [sys.executable, "-m", "pip", "-q", "wheel", "--no-deps"]
+    subprocess.run(
+        [*pip_wheel, "--no-build-isolation", "-w", str(plugin_directory), str(ROOT)],
+        check=True,
+    )
+    return sorted(image_wheels_directory().glob("*.whl")) + sorted(
+        plugin_directory.glob("*.whl")
+    )
 
 
 def engine_problem() -> str | None:
@@ -65,9 +89,81 @@ class Build:
         )
 
 
+def cache_records() -> set[str]:
+    """The IDs of BuildKit's cache records on the engine."""
+    listing = subprocess.run(
+        [DOCKER, "system", "df", "-v", "--format", "{{json .BuildCache}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {record["ID"] for record in json.loads(listing or "[]") or []}
+
+
+ISOLATED = "install-locked-test.isolated"
+
+
+@dataclass
+class Created:
+    """What a test creates on the engine, to remove afterwards, and nothing else.
+
+    Images by tag and by ID, and every image built on an isolated base, found by
+    the label it inherits from that base: a rebuild leaves the previous image
+    dangling, the classic builder keeps its cached steps as intermediate images
+    (and a multi-stage build its builder stage's). BuildKit keeps its cache
+    apart, as records that outlive the images: those made since `begin()` are
+    pruned one by one (a record goes once nothing built on it is left). Never an
+    engine-wide prune.
+    """
+
+    before: frozenset[str] = frozenset()
+    images: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    @classmethod
+    def begin(cls) -> Created:
+        return cls(frozenset(cache_records()))
+
+    def remove(self) -> None:
+        remove_images(*reversed(self.images))
+        for label in self.labels:
+            while labelled := _images_labelled(label):
+                remove_images(*labelled)
+                if _images_labelled(label) == labelled:
+                    break
+        pruned = True
+        while pruned and (ours := cache_records() - self.before):
+            pruned = False
+            for record in sorted(ours):
+                result = subprocess.run(
+                    [DOCKER, "builder", "prune", "-f", "--filter", f"id={record}"],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                pruned |= record in result.stdout
+
+
+def _images_labelled(label: str) -> list[str]:
+    return subprocess.run(
+        [
+            DOCKER,
+            "images",
+            "-aq",
+            "--no-trunc",
+            "--filter",
+            f"label={ISOLATED}={label}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+
 @dataclass(frozen=True)
 class Docker:
     buildkit: bool
+    created: Created
 
     @property
     def builder(self) -> str:
@@ -83,25 +179,39 @@ class Docker:
     ) -> Build:
         """Build docs/examples/`recipe` in `context`, as a user would."""
         shutil.copy2(RECIPES / recipe, context / "Dockerfile")
-        command = [DOCKER, "build", "--network=host", "-t", tag]
-        command += ["--build-arg", f"BASE_IMAGE={base_image}"]
-        if self.buildkit:
-            command.append("--progress=plain")
-        for name, path in (secrets or {}).items():
-            command += ["--secret", f"id={name},src={path}"]
-        env = {**os.environ, "DOCKER_BUILDKIT": "1" if self.buildkit else "0"}
-        result = subprocess.run(
-            [*command, str(context)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
+        with tempfile.TemporaryDirectory() as scratch:
+            iidfile = Path(scratch) / "iid"
+            command = [DOCKER, "build", "--network=host", "-t", tag]
+            command += ["--iidfile", str(iidfile)]
+            command += ["--build-arg", f"BASE_IMAGE={base_image}"]
+            if self.buildkit:
+                command.append("--progress=plain")
+            for name, path in (secrets or {}).items():
+                command += ["--secret", f"id={name},src={path}"]
+            env = {**os.environ, "DOCKER_BUILDKIT": "1" if self.buildkit else "0"}
+            self.created.images.append(tag)
+            result = subprocess.run(
+                [*command, str(context)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+                check=False,
+            )
+            if iidfile.exists():
+                self.created.images.append(iidfile.read_text().strip())
         output = result.stdout + result.stderr
         if result.returncode != 0:
             raise AssertionError(f"docker build of {recipe} failed:\n{output}")
         return Build(tag, output)
+
+    def isolated_base(self, base_image: str) -> str:
+        """`base_image` under a label of its own: no step built on it can be
+        served from the cache of another test's builds."""
+        tag = f"install-locked-test/isolated:{uuid.uuid4().hex[:12]}"
+        self.created.images.append(tag)
+        self.created.labels.append(tag)
+        return derive_image(base_image, tag, f"LABEL {ISOLATED}={tag}")
 
     @staticmethod
     def run(tag: str, *command: str) -> str:
@@ -145,10 +255,14 @@ class Docker:
 
 def derive_base_image(base: str, tag: str, pip_index_url: str) -> str:
     """The tests' stand-in for a public base image: pip installs from the local index."""
-    dockerfile = f"FROM {base}\nENV PIP_INDEX_URL={pip_index_url}\n"
+    return derive_image(base, tag, f"ENV PIP_INDEX_URL={pip_index_url}")
+
+
+def derive_image(base: str, tag: str, *instructions: str) -> str:
+    """`base` with Dockerfile `instructions` (no RUN), by the classic builder."""
     subprocess.run(
         [DOCKER, "build", "--network=host", "-t", tag, "-"],
-        input=dockerfile,
+        input="\n".join([f"FROM {base}", *instructions, ""]),
         text=True,
         check=True,
         capture_output=True,
@@ -160,13 +274,3 @@ def derive_base_image(base: str, tag: str, pip_index_url: str) -> str:
 def remove_images(*tags: str) -> None:
     if tags:
         subprocess.run([DOCKER, "rmi", "-f", *tags], capture_output=True, check=False)
-
-
-def prune_build_cache() -> None:
-    """Forget every cached build step, so that a first build is a first build.
-
-    BuildKit keeps its own cache; the classic builder's cache is the chain of
-    intermediate images under every image, dangling ones left by rebuilds too.
-    """
-    subprocess.run([DOCKER, "builder", "prune", "-af"], capture_output=True, check=True)
-    subprocess.run([DOCKER, "image", "prune", "-f"], capture_output=True, check=True)
