@@ -1,21 +1,129 @@
 #!/usr/bin/env bash
-# Sets up the venvs (and, as root, a Docker engine) and runs the checks and the whole
-# test suite on the newest and the oldest supported Poetry: bash scripts/test.sh [pytest args]
-# POETRY_VERSIONS="2.5.1" limits the run to the versions listed.
-set -euo pipefail
+# The test command: bash scripts/test.sh [pytest args]
+#
+# Sets up the virtualenvs (and, as root, a Docker engine with its base image and
+# the Poetry wheels the test images install), runs ruff and mypy, then the test
+# matrix, where every entry runs in a virtualenv of its own:
+#   - the whole suite on the newest and the oldest Poetry supported, on Python 3.11;
+#   - the differential and command tests on Pythons 3.9 to 3.13 (each with the
+#     newest Poetry that supports it) and on every other Poetry minor (Python 3.11),
+#     two entries at a time.
+# Every entry runs; a summary of each one's result follows, and the command fails
+# if any failed. An interpreter this machine lacks is reported and skipped.
+# MATRIX="full:3.11:2.5.1 differential:3.9:2.2.1" runs only the entries listed;
+# pytest arguments go to every entry.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup-venv.sh
-if [ "$(id -u)" = 0 ]; then
-    # The Docker recipe tests need an engine; as root the script provides one.
-    bash scripts/docker-engine.sh
+set +e
+
+DEFAULT_MATRIX="full:3.11:$POETRY_NEWEST full:3.11:$POETRY_OLDEST
+differential:3.9:$POETRY_NEWEST_PY39 differential:3.10:$POETRY_NEWEST
+differential:3.12:$POETRY_NEWEST differential:3.13:$POETRY_NEWEST"
+for minor in $POETRY_MINORS; do
+    DEFAULT_MATRIX="$DEFAULT_MATRIX differential:3.11:$minor"
+done
+MATRIX="${MATRIX:-$DEFAULT_MATRIX}"
+# The tests the matrix repeats: unit, command, and every comparison with Poetry.
+DIFFERENTIAL=(-m "differential or not (e2e or docker or docs)")
+LOGS="$ROOT/.test-logs"
+rm -rf "$LOGS" && mkdir -p "$LOGS"
+SUMMARY=()
+FAILED=0
+START=$SECONDS
+
+fail() { echo "$*" >&2; exit 1; }
+main_venv || fail "test.sh: could not set up $VENV"
+"$VENV/bin/ruff" check . || FAILED=1
+"$VENV/bin/ruff" format --check . || FAILED=1
+"$VENV/bin/mypy" || FAILED=1
+SUMMARY+=("$([ $FAILED = 0 ] && echo PASS || echo FAIL)  ruff, ruff format, mypy")
+
+if [ "$(id -u)" = 0 ] && [[ " $MATRIX " == *" full:"* ]]; then
+    # The Docker recipe tests need an engine, and the Poetry wheels the test
+    # images install; as root the script provides both.
+    bash scripts/docker-engine.sh || fail "test.sh: no Docker engine"
+    for entry in $MATRIX; do
+        IFS=: read -r kind _ poetry <<<"$entry"
+        [ "$kind" = full ] || continue
+        bash scripts/image-wheels.sh "$poetry" || fail "test.sh: no wheels for the images"
+    done
     export REQUIRE_DOCKER=1
 fi
-"$VENV/bin/ruff" check .
-"$VENV/bin/ruff" format --check .
-"$VENV/bin/mypy"
-for version in ${POETRY_VERSIONS:-$POETRY_NEWEST $POETRY_OLDEST}; do
-    echo "==> tests with Poetry $version"
-    POETRY_VERSION="$version" VENV="" bash -c '
-        source scripts/setup-venv.sh
-        exec "$VENV/bin/pytest" "$@"' _ "$@"
+
+# run_entry KIND PYTHON POETRY [pytest args]: one entry, its output in $LOGS.
+run_entry() {
+    local kind="$1" minor="$2" poetry="$3" python venv log
+    shift 3
+    log="$LOGS/$kind-py$minor-poetry-$poetry.log"
+    python="$(find_python "$minor")"
+    if [ -z "$python" ]; then
+        echo "SKIP  $kind  Python $minor  Poetry $poetry: no python$minor on PATH or in pyenv" >"$log.result"
+        return 0
+    fi
+    local begin=$SECONDS status
+    {
+        echo "==> $kind tests: Python $minor ($python), Poetry $poetry"
+        if venv="$(matrix_venv "$python" "$poetry")"; then
+            if [ "$kind" = full ]; then
+                "$venv/bin/pytest" -p no:cacheprovider "$@"
+            else
+                "$venv/bin/pytest" -p no:cacheprovider "${DIFFERENTIAL[@]}" "$@"
+            fi
+        else
+            echo "could not set up the venv"
+            false
+        fi
+    } >"$log" 2>&1
+    status=$?
+    local took=$((SECONDS - begin)) verdict=PASS
+    [ $status = 0 ] || verdict=FAIL
+    local last
+    last="$(grep -E '(passed|failed|error|no tests ran)' "$log" | tail -1 | sed 's/=//g; s/^ *//')"
+    printf '%s  %-12s  Python %-5s  Poetry %-6s  %3dm%02ds  %s\n' "$verdict" "$kind" \
+        "$minor" "$poetry" $((took / 60)) $((took % 60)) "$last" >"$log.result"
+    return $status
+}
+
+report() {
+    local log="$1"
+    cat "$log" 2>/dev/null
+    SUMMARY+=("$(cat "$log.result")")
+    grep -q '^FAIL' "$log.result" && FAILED=1
+}
+
+# The whole suites one at a time, their output as they go (timing-sensitive
+# tests and Docker builds get the machine to themselves).
+for entry in $MATRIX; do
+    IFS=: read -r kind minor poetry <<<"$entry"
+    [ "$kind" = full ] || continue
+    log="$LOGS/$kind-py$minor-poetry-$poetry.log"
+    run_entry "$kind" "$minor" "$poetry" "$@" &
+    tail --pid=$! -n +1 -f "$log" 2>/dev/null || wait
+    wait
+    SUMMARY+=("$(cat "$log.result")")
+    grep -q '^FAIL' "$log.result" && FAILED=1
 done
+
+# The differential entries two at a time, each reported when it ends.
+running=()
+for entry in $MATRIX; do
+    IFS=: read -r kind minor poetry <<<"$entry"
+    [ "$kind" = full ] && continue
+    if [ ${#running[@]} -ge 2 ]; then
+        wait "${running[0]%%:*}"
+        report "${running[0]#*:}"
+        running=("${running[@]:1}")
+    fi
+    run_entry "$kind" "$minor" "$poetry" "$@" &
+    running+=("$!:$LOGS/$kind-py$minor-poetry-$poetry.log")
+done
+for job in "${running[@]}"; do
+    wait "${job%%:*}"
+    report "${job#*:}"
+done
+
+echo
+echo "==> Summary ($(((SECONDS - START) / 60)) min)"
+printf '%s\n' "${SUMMARY[@]}"
+exit $FAILED
