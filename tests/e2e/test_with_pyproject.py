@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from tests.support.poetry_cli import Poetry
 
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.differential]
 
 
 @pytest.mark.parametrize("selection", [[], ["--with", "docs", "-E", "fancy"]])

@@ -17,14 +17,13 @@ index. A project using it declares, in pyproject.toml:
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import zipfile
 
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 
 def metadata_text(
@@ -73,8 +72,18 @@ def write_wheel(
 
 
 def _config() -> dict[str, Any]:
-    with Path("pyproject.toml").open("rb") as f:
-        config: dict[str, Any] = tomllib.load(f)["tool"]["tinybackend"]
+    """[tool.tinybackend]: `key = value` lines whose values, strings and lists of
+    strings, read as Python literals, so the backend needs no TOML parser and
+    runs on every Python."""
+    config: dict[str, Any] = {}
+    section = ""
+    for line in Path("pyproject.toml").read_text().splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line
+        elif section == "[tool.tinybackend]" and "=" in line:
+            key, value = line.split("=", 1)
+            config[key.strip()] = ast.literal_eval(value.strip())
     return config
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 
+pytestmark = pytest.mark.docs
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "docs" / "examples").iterdir())
 
