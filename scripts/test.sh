@@ -74,7 +74,7 @@ run_entry() {
             echo "could not set up the venv"
             false
         fi
-    } >"$log" 2>&1
+    } >>"$log" 2>&1
     status=$?
     local took=$((SECONDS - begin)) verdict=PASS
     [ $status = 0 ] || verdict=FAIL
@@ -98,8 +98,9 @@ for entry in $MATRIX; do
     IFS=: read -r kind minor poetry <<<"$entry"
     [ "$kind" = full ] || continue
     log="$LOGS/$kind-py$minor-poetry-$poetry.log"
+    : >"$log"
     run_entry "$kind" "$minor" "$poetry" "$@" &
-    tail --pid=$! -n +1 -f "$log" 2>/dev/null || wait
+    tail --pid=$! -n +1 -f "$log"
     wait
     SUMMARY+=("$(cat "$log.result")")
     grep -q '^FAIL' "$log.result" && FAILED=1
