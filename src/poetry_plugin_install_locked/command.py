@@ -1,3 +1,5 @@
+"""The plugin's commands: thin cleo commands that parse options and delegate."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -26,91 +28,58 @@ from poetry_plugin_install_locked.stub_manifest import build_stub_package
 
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
+    from packaging.utils import NormalizedName
     from poetry.poetry import Poetry
 
 
-class InstallLockedCommand(GroupCommand):
-    name = "install-locked"
-    description = (
-        "Installs the project dependencies from poetry.lock alone"
-        " (like <info>install --no-root</>)."
-    )
+SELECTION_OPTIONS: list[Option] = [
+    *group_options(),
+    option(
+        "extras",
+        "E",
+        "Extra sets of dependencies to install.",
+        flag=False,
+        multiple=True,
+    ),
+    option("all-extras", None, "Install all extra dependencies."),
+    option("all-groups", None, "Install dependencies from all groups."),
+]
 
-    options: ClassVar[list[Option]] = [
-        *group_options(),
-        option(
-            "sync",
-            None,
-            "Synchronize the environment with the locked packages and the"
-            " specified groups.",
-        ),
-        option(
-            "no-directory",
-            None,
-            "Do not install any directory path dependencies.",
-        ),
-        option(
-            "dry-run",
-            None,
-            "Output the operations but do not execute anything"
-            " (implicitly enables --verbose).",
-        ),
-        option(
-            "extras",
-            "E",
-            "Extra sets of dependencies to install.",
-            flag=False,
-            multiple=True,
-        ),
-        option("all-extras", None, "Install all extra dependencies."),
-        option("all-groups", None, "Install dependencies from all groups."),
-        option("compile", None, "Compile Python source files to bytecode."),
-        option(
-            "project-name",
-            None,
-            "Without pyproject.toml: the project's name, which names Poetry's"
-            " cache-dir virtualenv (needed only if virtualenvs.in-project is false).",
-            flag=False,
-        ),
-    ]
 
-    help = """\
-The <info>install-locked</info> command installs the dependencies recorded in
-<comment>poetry.lock</>, exactly as <info>poetry install --no-root</> would, and never
-the project itself.
-
-Beside <comment>pyproject.toml</> it is <info>poetry install --no-root</>. In a directory that
-holds <comment>poetry.lock</> and no <comment>pyproject.toml</> (a Docker layer that must not
-change when the project's version does), it reads the groups, extras, markers and
-sources from the lock (lock-version 2.1, written by Poetry >= 2.0). The lock does
-not say which groups are optional, so there every locked group is installed by
-default: narrow them with <info>--only main</> or <info>--without</>.
-
-<info>poetry install-locked --only main</>
-"""
+class LockCommand(GroupCommand):
+    """What both commands share: the project (pyproject.toml's, or the stub made
+    from poetry.lock alone), the selection and its checks, and one-line errors."""
 
     def __init__(self) -> None:
         super().__init__()
         self._project: Project | None = None
 
     @property
-    def poetry(self) -> Poetry:
-        """The real project beside pyproject.toml, else the stub made from the lock."""
+    def project(self) -> Project:
         if self._project is None:
             application = self.get_application()
             self._project = load_project(
                 project_directory(application),
                 self.io,
                 real_poetry=lambda: application.poetry,
-                project_name=self.option("project-name"),
+                project_name=self.project_name,
                 disable_cache=bool(self.option("no-cache")),
             )
-        return self._project.poetry
+        return self._project
+
+    @property
+    def poetry(self) -> Poetry:
+        """The real project beside pyproject.toml, else the stub made from the lock."""
+        return self.project.poetry
+
+    @property
+    def project_name(self) -> str | None:
+        return None
 
     def handle(self) -> int:
         try:
             check_poetry_supported()
-            return self._install()
+            return self.run_command()
         except InstallLockedError as e:
             if self.io.is_debug():
                 raise
@@ -120,63 +89,25 @@ default: narrow them with <info>--only main</> or <info>--without</>.
             self.line_error(f"<error>{message}</>")
             return 1
 
-    def _install(self) -> int:
+    def run_command(self) -> int:
+        raise NotImplementedError
+
+    def selection(self) -> tuple[set[NormalizedName], list[str]]:
+        """The groups and extras asked for, checked as Poetry checks them."""
         if self.option("extras") and self.option("all-extras"):
             raise InstallLockedError(
                 "You cannot specify explicit --extras while installing"
                 " using --all-extras."
             )
-        if (
-            self.option("only") or self.option("with") or self.option("without")
-        ) and self.option("all-groups"):
+        chose = [key for key in ("only", "with", "without") if self.option(key)]
+        if chose and self.option("all-groups"):
             raise InstallLockedError(
                 "You cannot specify --with, --without, or --only"
                 " when using --all-groups."
             )
-
-        poetry = self.poetry
-        assert self._project is not None
-        lock = self._project.lock
-        if lock is None and not self.option("no-plugins"):
-            PluginManager.ensure_project_plugins(poetry, self.io)
-
-        if lock is not None:
-            check_local_paths(lock, skip_directories=self.option("no-directory"))
         self._check_groups()
-        extras = self._extras()
-        groups = self.activated_groups
-
-        keyring_preflight(self.io, poetry.config)
-        env = select_environment(
-            poetry,
-            self.io,
-            lock_only=lock is not None,
-            name_known=self.option("project-name") is not None,
-        )
-        if lock is not None:
-            self._announce_groups([g for g in lock.groups if g in groups])
-        package = poetry.package
-        # --sync spares the project itself, as `poetry install --sync` would.
-        if (
-            lock is not None
-            and self.option("sync")
-            and (name := installed_project(env, lock.path.parent))
-        ):
-            package = build_stub_package(lock, name)
-        installer = create_installer(self.io, env, poetry, package)
-        installer.extras(extras)
-        installer.only_groups(groups)
-        installer.skip_directory(self.option("no-directory"))
-        installer.dry_run(self.option("dry-run"))
-        installer.requires_synchronization(self.option("sync"))
-        installer.executor.enable_bytecode_compilation(self.option("compile"))
-        installer.verbose(self.io.is_verbose())
-        try:
-            return installer.run()
-        except ValueError as e:
-            if lock is not None and (problem := missing_directory(lock, e)):
-                raise problem from e
-            raise
+        groups = {canonicalize_name(group) for group in self.activated_groups}
+        return groups, self._extras()
 
     def _check_groups(self) -> None:
         """Unknown groups: Poetry's error, plus the names the project knows."""
@@ -212,17 +143,125 @@ default: narrow them with <info>--only main</> or <info>--without</>.
 
     @property
     def _origin(self) -> str:
-        assert self._project is not None
-        return "poetry.lock" if self._project.lock_only else "the project"
+        return "poetry.lock" if self.project.lock_only else "the project"
 
-    def _announce_groups(self, groups: list[str]) -> None:
-        self.line(f"Installing the locked groups: <c1>{', '.join(groups)}</>")
+    def warn_if_every_group_is_selected(self) -> None:
+        """Without pyproject.toml and without a choice, every group is selected."""
+        lock = self.project.lock
         chose = any(
-            self.option(key) for key in ("with", "without", "only", "all-groups")
+            self.option(key) for key in ("only", "with", "without", "all-groups")
         )
-        if not chose and len(groups) > 1:
-            self.line(
-                "<comment>poetry.lock does not record which groups are optional, so"
-                " without pyproject.toml every locked group is installed: narrow"
-                " them with --only main (or --without NAME).</>"
+        if lock is not None and not chose and len(lock.groups) > 1:
+            self.line_error(
+                "<warning>Warning: poetry.lock does not record which groups are"
+                " optional, so without pyproject.toml all of them"
+                f" ({', '.join(lock.groups)}) are selected: narrow them with"
+                " --only main (or --without NAME).</warning>"
             )
+
+
+class InstallLockedCommand(LockCommand):
+    name = "install-locked"
+    description = (
+        "Installs the project dependencies from poetry.lock alone"
+        " (like <info>install --no-root</>)."
+    )
+
+    options: ClassVar[list[Option]] = [
+        *SELECTION_OPTIONS,
+        option(
+            "sync",
+            None,
+            "Synchronize the environment with the locked packages and the"
+            " specified groups.",
+        ),
+        option(
+            "no-directory",
+            None,
+            "Do not install any directory path dependencies.",
+        ),
+        option(
+            "dry-run",
+            None,
+            "Output the operations but do not execute anything"
+            " (implicitly enables --verbose).",
+        ),
+        option("compile", None, "Compile Python source files to bytecode."),
+        option(
+            "project-name",
+            None,
+            "Without pyproject.toml: the project's name, for the virtualenv"
+            " (its directory's name by default; needed if virtualenvs.in-project"
+            " is false).",
+            flag=False,
+        ),
+    ]
+
+    help = """\
+The <info>install-locked</info> command installs the dependencies recorded in
+<comment>poetry.lock</>, the packages <info>poetry install --no-root</> would install, and
+never the project itself.
+
+Beside <comment>pyproject.toml</> it runs <info>poetry install --no-root</>. In a directory that
+holds <comment>poetry.lock</> and no <comment>pyproject.toml</> (a Docker layer that must not
+change when the project's version does), it reads the groups, extras, markers and
+sources from the lock (lock-version 2.1, written by Poetry >= 2.0). The lock does
+not say which groups are optional, so there every locked group is installed by
+default: narrow them with <info>--only main</> or <info>--without</>.
+
+<info>poetry install-locked --only main</>
+"""
+
+    @property
+    def project_name(self) -> str | None:
+        name: str | None = self.option("project-name")
+        return name
+
+    def run_command(self) -> int:
+        project = self.project
+        poetry, lock = project.poetry, project.lock
+        if lock is None:
+            if self.project_name is not None:
+                self.line_error(
+                    "<warning>Warning: --project-name is ignored beside pyproject.toml,"
+                    f" which names the project {poetry.package.pretty_name}.</warning>"
+                )
+            if not self.option("no-plugins"):
+                PluginManager.ensure_project_plugins(poetry, self.io)
+        else:
+            check_local_paths(lock, skip_directories=self.option("no-directory"))
+        groups, extras = self.selection()
+
+        keyring_preflight(self.io, poetry.config)
+        env = select_environment(
+            poetry,
+            self.io,
+            lock_only=lock is not None,
+            name_known=self.project_name is not None,
+        )
+        if lock is not None:
+            selected = [g for g in lock.groups if g in groups]
+            self.line(f"Installing the locked groups: <c1>{', '.join(selected)}</>")
+            self.warn_if_every_group_is_selected()
+        package = poetry.package
+        # --sync spares the project itself, as `poetry install --sync` would.
+        if (
+            lock is not None
+            and self.option("sync")
+            and (name := installed_project(env, lock.path.parent))
+        ):
+            package = build_stub_package(lock, name)
+        installer = create_installer(self.io, env, poetry, package)
+        installer.extras(extras)
+        installer.only_groups(groups)
+        installer.skip_directory(self.option("no-directory"))
+        installer.dry_run(self.option("dry-run"))
+        installer.requires_synchronization(self.option("sync"))
+        installer.executor.enable_bytecode_compilation(self.option("compile"))
+        installer.verbose(self.io.is_verbose())
+        try:
+            return installer.run()
+        except ValueError as e:
+            if lock is not None and (problem := missing_directory(lock, e)):
+                raise problem from e
+            raise

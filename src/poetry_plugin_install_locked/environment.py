@@ -12,10 +12,13 @@ project.
 from __future__ import annotations
 
 import json
+import os
 
 from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from poetry.core.constraints.version import Version
 from poetry.utils.env import EnvManager
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
@@ -24,8 +27,6 @@ from poetry_plugin_install_locked.poetry_api import python_version_errors
 
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from cleo.io.io import IO
     from poetry.poetry import Poetry
     from poetry.utils.env import Env
@@ -42,6 +43,8 @@ def select_environment(
     """
     manager = EnvManager(poetry, io=io)
     try:
+        if lock_only:
+            _check_existing_python(poetry, manager)
         if lock_only and _would_create(poetry, manager):
             _check_a_python_is_allowed(poetry)
             if not name_known:
@@ -62,6 +65,39 @@ def _would_create(poetry: Poetry, manager: EnvManager) -> bool:
     if not poetry.config.get("virtualenvs.create"):
         return False  # the system environment
     return not manager.get().is_venv()  # an active virtualenv or a .venv
+
+
+def _check_existing_python(poetry: Poetry, manager: EnvManager) -> None:
+    """An environment Poetry would use as it is must have a Python the lock allows.
+
+    Poetry's own error says to run `poetry env use`, which needs pyproject.toml;
+    this one says what works without it.
+    """
+    env = manager.get()
+    create = poetry.config.get("virtualenvs.create")
+    if create and not (env.is_venv() and env.is_sane()):
+        return  # Poetry will create one, with a Python it finds allowed
+    version = ".".join(str(part) for part in env.version_info[:3])
+    if poetry.package.python_constraint.allows(Version.parse(version)):
+        return
+    allowed = f"python-versions {poetry.package.python_versions} in poetry.lock"
+    if not create:
+        raise InstallLockedError(
+            f"Python {version} ({env.path}) is not allowed by {allowed}, and"
+            " virtualenvs.create is false: run with an interpreter (or base image)"
+            " the lock allows."
+        )
+    if os.environ.get("VIRTUAL_ENV") and Path(os.environ["VIRTUAL_ENV"]) == env.path:
+        raise InstallLockedError(
+            f"The active virtualenv {env.path} has Python {version}, which {allowed}"
+            " does not allow: deactivate it, or activate one with a Python the lock"
+            " allows."
+        )
+    raise InstallLockedError(
+        f"The virtualenv {env.path} has Python {version}, which {allowed} does not"
+        " allow: remove it, and install-locked creates one with a Python the lock"
+        " allows."
+    )
 
 
 def _check_a_python_is_allowed(poetry: Poetry) -> None:

@@ -12,8 +12,11 @@ the stub carries none of them and no change to those can reach a Docker layer.
 
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING
 
+from packaging.utils import canonicalize_name
 from poetry.core.constraints.version.exceptions import ParseConstraintError
 from poetry.core.packages.dependency import Dependency
 from poetry.core.packages.dependency_group import DependencyGroup
@@ -27,8 +30,8 @@ if TYPE_CHECKING:
     from poetry_plugin_install_locked.lock_file import LockFile
 
 
-STUB_NAME = "install-locked-stub"
 STUB_VERSION = "0"
+FALLBACK_NAME = "project"
 
 
 def build_stub_package(lock: LockFile, name: str | None = None) -> ProjectPackage:
@@ -36,9 +39,10 @@ def build_stub_package(lock: LockFile, name: str | None = None) -> ProjectPackag
 
     The lock does not record which groups pyproject.toml declares optional, so
     all of them are non-optional here; `name` is the real project name when the
-    user gives it (it names Poetry's cache-dir virtualenv), else a placeholder.
+    user gives it (it names Poetry's cache-dir virtualenv), else the lock
+    directory's name.
     """
-    package = ProjectPackage(name or STUB_NAME, STUB_VERSION)
+    package = ProjectPackage(name or directory_name(lock), STUB_VERSION)
     try:
         package.python_versions = lock.python_versions
     except (ParseConstraintError, ValueError) as e:
@@ -53,3 +57,16 @@ def build_stub_package(lock: LockFile, name: str | None = None) -> ProjectPackag
         for extra, members in lock.extras.items()
     }
     return package
+
+
+def directory_name(lock: LockFile) -> str:
+    """The project's name as Poetry names a project it has no name for (`poetry
+    init`): after its directory. It shows in the virtualenv's creation message
+    and prompt. The installer's root must not be a locked package, nor nameless.
+    """
+    name = canonicalize_name(
+        re.sub(r"[^A-Za-z0-9._-]+", "-", lock.path.parent.name)
+    ).strip("-._")
+    locked = {package.name for package in lock.packages}
+    candidates = [name, f"{name}-project"] if name else []
+    return next((c for c in candidates if c not in locked), FALLBACK_NAME)

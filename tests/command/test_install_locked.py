@@ -55,14 +55,22 @@ def test_dry_run_selects_by_locked_groups_markers_and_extras(
         assert f"Installing {name} (" not in output
 
 
-def test_dry_run_announces_the_groups_and_how_to_narrow_them(
+def test_dry_run_announces_the_groups_and_warns_how_to_narrow_them(
     tester: CommandTester,
 ) -> None:
     tester.execute("--dry-run --no-directory")
-    output = tester.io.fetch_output()
 
-    assert "Installing the locked groups: main, dev, test" in output
-    assert "narrow them with --only main" in output
+    assert "Installing the locked groups: main, dev, test" in tester.io.fetch_output()
+    assert (
+        "Warning: poetry.lock does not record which groups are optional, so without"
+        " pyproject.toml all of them (main, dev, test) are selected: narrow them with"
+        " --only main (or --without NAME)." in tester.io.fetch_error()
+    )
+
+
+def test_no_warning_once_the_groups_are_chosen(tester: CommandTester) -> None:
+    tester.execute("--dry-run --no-directory --only main")
+    assert "Warning" not in tester.io.fetch_error()
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 from typing import TYPE_CHECKING
@@ -30,10 +31,11 @@ def test_creates_dot_venv_where_poetry_would_create_a_cache_dir_venv(
     locked = lock_only_copy(app_template, tmp_path / "locked")
     result = poetry.run("install-locked", "--only", "main", cwd=locked)
 
-    assert (
-        f"Creating virtualenv install-locked-stub in {locked / '.venv'}"
-        in result.stderr
-    )
+    assert f"Creating virtualenv locked in {locked / '.venv'}" in result.stderr
+    # Named after the lock's directory, as Poetry names a project it cannot name
+    # otherwise: no internal name in the prompt Poetry then adopts.
+    config = (locked / ".venv" / "pyvenv.cfg").read_text()
+    assert re.search(r'^prompt = "?locked-py3\.\d+"?$', config, re.MULTILINE), config
     shutil.copytree(app_template, locked, dirs_exist_ok=True)
     assert poetry.run("env", "info", "--path", cwd=locked).stdout.strip() == str(
         locked / ".venv"

@@ -108,10 +108,12 @@ def test_an_existing_venv_with_a_python_the_lock_does_not_allow(
 
     assert result.returncode == 1
     assert re.fullmatch(
-        r"Current Python version \(3\.\d+\.\d+\) is not allowed by the project"
-        r" \(>=3\.99\)\. .*\n",
+        rf"The virtualenv {re.escape(str(locked / '.venv'))} has Python 3\.\d+\.\d+,"
+        r" which python-versions >=3\.99 in poetry\.lock does not allow: remove it,"
+        r" and install-locked creates one with a Python the lock allows\.\n",
         result.stderr,
     ), result.stderr
+    assert "env use" not in result.stderr  # it needs pyproject.toml
     assert not list(locked.glob(".venv/lib/python*/site-packages/alpha"))
 
 

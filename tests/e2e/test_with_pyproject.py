@@ -77,3 +77,18 @@ def test_without_a_lock_it_does_not_resolve(
         " resolves dependencies; run `poetry lock` first."
     )
     assert not (project / "poetry.lock").exists()
+
+
+def test_project_name_is_ignored_with_a_warning(
+    app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
+    project = copy_project(app_template, tmp_path / "project")
+    result = poetry.run(
+        "install-locked", "--dry-run", "--project-name", "other", cwd=project
+    )
+
+    assert (
+        "Warning: --project-name is ignored beside pyproject.toml, which names the"
+        " project app." in result.stderr
+    )
+    assert "Installing alpha (1.0)" in result.stdout

@@ -123,3 +123,40 @@ def test_a_python_the_lock_does_not_allow_is_one_line(directory: Path) -> None:
         select(directory)
     assert "\n" not in str(error.value)
     assert not (directory / ".venv").exists()
+
+
+def disallow_this_python(directory: Path) -> None:
+    lock = directory / "poetry.lock"
+    lock.write_text(
+        lock.read_text().replace(
+            'python-versions = "^3.9"', 'python-versions = ">=3.99"'
+        )
+    )
+
+
+def test_an_active_virtualenv_with_a_python_the_lock_does_not_allow(
+    directory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    active = make_venv(tmp_path / "active")
+    monkeypatch.setenv("VIRTUAL_ENV", str(active))
+    disallow_this_python(directory)
+    with pytest.raises(
+        InstallLockedError,
+        match=rf"^The active virtualenv {active} has Python 3\.\d+\.\d+, which"
+        r" python-versions >=3\.99 in poetry\.lock does not allow: deactivate it,",
+    ):
+        select(directory)
+
+
+def test_the_system_python_the_lock_does_not_allow_without_virtualenvs(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POETRY_VIRTUALENVS_CREATE", "false")
+    disallow_this_python(directory)
+    with pytest.raises(
+        InstallLockedError,
+        match=r"^Python 3\.\d+\.\d+ \(.*\) is not allowed by python-versions >=3\.99"
+        r" in poetry\.lock, and virtualenvs\.create is false: run with an"
+        r" interpreter \(or base image\) the lock allows\.$",
+    ):
+        select(directory)
