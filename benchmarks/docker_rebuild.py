@@ -35,12 +35,12 @@ import tomllib
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.distributions import wheels_for_images
 from tests.support.docker import BASE_IMAGE
 from tests.support.docker import Created
 from tests.support.docker import Docker
 from tests.support.docker import derive_base_image
 from tests.support.docker import engine_problem
-from tests.support.docker import image_wheels
 from tests.support.index import PackageIndex
 from tests.support.poetry_cli import Poetry
 
@@ -169,10 +169,10 @@ def main() -> int:
         dists = sorted(download_distributions(poetry, work).iterdir())
         index.add_files("bench", dists)
         subprocess.run(
-            ["bash", str(ROOT / "scripts" / "image-wheels.sh"), version("poetry")],
+            ["bash", str(ROOT / "scripts" / "poetry-wheels.sh"), version("poetry")],
             check=True,
         )
-        index.add_files("pypi", image_wheels(work / "plugin"))
+        index.add_files("pypi", wheels_for_images(work / "plugin"))
         base = derive_base_image(
             BASE_IMAGE,
             f"install-locked-bench/base:{index.port}",

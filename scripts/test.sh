@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command: bash scripts/test.sh [pytest args]
 #
-# Sets up the virtualenvs (and, as root, a Docker engine with its base image and
-# the Poetry wheels the test images install), runs ruff and mypy, then the test
+# Sets up the virtualenvs, the Poetry wheels the tests install (and, as root, a
+# Docker engine with its base image), runs ruff and mypy, then the test
 # matrix, where every entry runs in a virtualenv of its own:
 #   - the whole suite on the newest and the oldest Poetry supported, on Python 3.11;
 #   - the differential and command tests on Pythons 3.9 to 3.13 (each with the
@@ -37,17 +37,22 @@ main_venv || fail "test.sh: could not set up $VENV"
 "$VENV/bin/ruff" check . || FAILED=1
 "$VENV/bin/ruff" format --check . || FAILED=1
 "$VENV/bin/mypy" || FAILED=1
-SUMMARY+=("$([ $FAILED = 0 ] && echo PASS || echo FAIL)  ruff, ruff format, mypy")
+# The release: an sdist and a wheel that pass twine check.
+rm -rf "$ROOT/.cache/dist"
+{ "$VENV/bin/python" -m build -q -o "$ROOT/.cache/dist" . >/dev/null &&
+    "$VENV/bin/twine" check --strict "$ROOT"/.cache/dist/*; } || FAILED=1
+SUMMARY+=("$([ $FAILED = 0 ] && echo PASS || echo FAIL)  ruff, ruff format, mypy, build, twine check")
 
+# The whole suites install Poetry's wheels beside the plugin's (into Docker
+# images, and a fresh virtualenv): the set-up fetches them, the tests never do.
+for entry in $MATRIX; do
+    IFS=: read -r kind _ poetry <<<"$entry"
+    [ "$kind" = full ] || continue
+    bash scripts/poetry-wheels.sh "$poetry" || fail "test.sh: no wheels of Poetry $poetry"
+done
 if [ "$(id -u)" = 0 ] && [[ " $MATRIX " == *" full:"* ]]; then
-    # The Docker recipe tests need an engine, and the Poetry wheels the test
-    # images install; as root the script provides both.
+    # The Docker recipe tests need an engine; as root the script provides one.
     bash scripts/docker-engine.sh || fail "test.sh: no Docker engine"
-    for entry in $MATRIX; do
-        IFS=: read -r kind _ poetry <<<"$entry"
-        [ "$kind" = full ] || continue
-        bash scripts/image-wheels.sh "$poetry" || fail "test.sh: no wheels for the images"
-    done
     export REQUIRE_DOCKER=1
 fi
 

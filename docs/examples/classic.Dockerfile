@@ -3,8 +3,9 @@
 ARG BASE_IMAGE=python:3.12-slim
 FROM ${BASE_IMAGE}
 
+ARG POETRY_VERSION=2.5.1
 RUN python3 -m venv /opt/poetry \
-    && /opt/poetry/bin/pip install --no-cache-dir poetry \
+    && /opt/poetry/bin/pip install --no-cache-dir "poetry==${POETRY_VERSION}" \
     && ln -s /opt/poetry/bin/poetry /usr/local/bin/poetry
 
 WORKDIR /app

@@ -2,8 +2,11 @@
 ARG BASE_IMAGE=python:3.12-slim
 FROM ${BASE_IMAGE}
 
+ARG POETRY_VERSION=2.5.1
+ARG PLUGIN_VERSION=0.1.0
 RUN python3 -m venv /opt/poetry \
-    && /opt/poetry/bin/pip install --no-cache-dir poetry poetry-plugin-install-locked \
+    && /opt/poetry/bin/pip install --no-cache-dir "poetry==${POETRY_VERSION}" \
+        "poetry-plugin-install-locked==${PLUGIN_VERSION}" \
     && ln -s /opt/poetry/bin/poetry /usr/local/bin/poetry
 
 ENV POETRY_VIRTUALENVS_IN_PROJECT=true

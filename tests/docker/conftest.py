@@ -2,18 +2,17 @@ from __future__ import annotations
 
 import os
 
-from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.distributions import poetry_wheels_problem
+from tests.support.distributions import wheels_for_images
 from tests.support.docker import BASE_IMAGE
 from tests.support.docker import Created
 from tests.support.docker import Docker
 from tests.support.docker import derive_base_image
 from tests.support.docker import engine_problem
-from tests.support.docker import image_wheels
-from tests.support.docker import image_wheels_directory
 from tests.support.docker import remove_images
 
 
@@ -45,18 +44,12 @@ def base_image(
 ) -> Iterator[str]:
     """The base image, with Poetry and this plugin (built from the working tree)
     installable from the local index, as they would be from PyPI."""
-    wheels = image_wheels_directory()
-    if not (wheels / "complete").exists():
-        problem = (
-            f"no wheels of Poetry {version('poetry')} for the test images in {wheels}:"
-            f" run `bash scripts/image-wheels.sh {version('poetry')}`"
-            " (bash scripts/test.sh does)"
-        )
+    if problem := poetry_wheels_problem():
         if os.environ.get("REQUIRE_DOCKER") == "1":
             pytest.fail(problem)
         pytest.skip(problem)
-    plugin = tmp_path_factory.mktemp("plugin-wheel")
-    fixtures.index.add_files(WHEELS, image_wheels(plugin))
+    plugin = tmp_path_factory.mktemp("plugin-dists")
+    fixtures.index.add_files(WHEELS, wheels_for_images(plugin))
     tag = f"install-locked-test/python:{fixtures.index.port}"
     yield derive_base_image(BASE_IMAGE, tag, fixtures.index.simple_url(WHEELS))
     remove_images(tag)

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import uuid
 
@@ -28,24 +27,6 @@ INSTALLED = (
     "import importlib.metadata as m, json;"
     "print(json.dumps(sorted([d.metadata['Name'], d.version] for d in m.distributions())))"
 )
-
-
-def image_wheels_directory() -> Path:
-    """Where scripts/image-wheels.sh put the wheels of this suite's Poetry."""
-    return ROOT / ".cache" / "image-wheels" / f"poetry-{version('poetry')}"
-
-
-def image_wheels(plugin_directory: Path) -> list[Path]:
-    """Poetry's wheels for the images (downloaded by the set-up step, never by
-    the tests) and this plugin's, built from the working tree."""
-    pip_wheel = [sys.executable, "-m", "pip", "-q", "wheel", "--no-deps"]
-    subprocess.run(
-        [*pip_wheel, "--no-build-isolation", "-w", str(plugin_directory), str(ROOT)],
-        check=True,
-    )
-    return sorted(image_wheels_directory().glob("*.whl")) + sorted(
-        plugin_directory.glob("*.whl")
-    )
 
 
 def engine_problem() -> str | None:
@@ -124,10 +105,14 @@ class Created:
     def begin(cls) -> Created:
         return cls(frozenset(cache_records()))
 
-    def remove(self) -> None:
-        remove_images(*reversed(self.images))
+    def remove(self, *, keep: tuple[str, ...] = ()) -> None:
+        """Remove it all, but the images `keep` names (as a CI runner's next
+        job would start: the base image there, every build and cache gone)."""
+        kept = {image_id(image) for image in keep}
+        remove_images(*(i for i in reversed(self.images) if i not in keep))
+        self.images = [i for i in self.images if i in keep]
         for label in self.labels:
-            while labelled := _images_labelled(label):
+            while labelled := [i for i in _images_labelled(label) if i not in kept]:
                 remove_images(*labelled)
                 if _images_labelled(label) == labelled:
                     break
@@ -142,6 +127,15 @@ class Created:
                     check=False,
                 )
                 pruned |= record in result.stdout
+
+
+def image_id(image: str) -> str:
+    return subprocess.run(
+        [DOCKER, "image", "inspect", "--format", "{{.Id}}", image],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def _images_labelled(label: str) -> list[str]:
@@ -176,18 +170,28 @@ class Docker:
         tag: str,
         base_image: str,
         secrets: dict[str, Path] | None = None,
+        options: tuple[str, ...] = (),
     ) -> Build:
-        """Build docs/examples/`recipe` in `context`, as a user would."""
+        """Build docs/examples/`recipe` in `context`, as a user would (with
+        `options` as a CI recipe's command line gives them)."""
         shutil.copy2(RECIPES / recipe, context / "Dockerfile")
         with tempfile.TemporaryDirectory() as scratch:
             iidfile = Path(scratch) / "iid"
             command = [DOCKER, "build", "--network=host", "-t", tag]
             command += ["--iidfile", str(iidfile)]
             command += ["--build-arg", f"BASE_IMAGE={base_image}"]
+            # The recipes pin the versions they install; the tests, their own.
+            command += ["--build-arg", f"POETRY_VERSION={version('poetry')}"]
+            plugin = version("poetry-plugin-install-locked")
+            command += ["--build-arg", f"PLUGIN_VERSION={plugin}"]
             if self.buildkit:
                 command.append("--progress=plain")
             for name, path in (secrets or {}).items():
                 command += ["--secret", f"id={name},src={path}"]
+            command += options
+            self.created.images += [
+                value for flag, value in zip(options, options[1:]) if flag == "--tag"
+            ]
             env = {**os.environ, "DOCKER_BUILDKIT": "1" if self.buildkit else "0"}
             self.created.images.append(tag)
             result = subprocess.run(
@@ -227,6 +231,9 @@ class Docker:
                 f"docker run {tag} failed:\n{result.stdout}{result.stderr}"
             )
         return result.stdout
+
+    def push(self, tag: str) -> None:
+        subprocess.run([DOCKER, "push", "-q", tag], capture_output=True, check=True)
 
     @staticmethod
     def history(tag: str) -> str:

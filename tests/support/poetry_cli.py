@@ -60,6 +60,7 @@ class Poetry:
 
     home: Path
     extra_env: dict[str, str]
+    executable: Path = POETRY
 
     def serial(self) -> Poetry:
         """The same, with one installer worker.
@@ -123,10 +124,9 @@ class Poetry:
             )
         return result
 
-    @staticmethod
-    def command(*args: str) -> list[str]:
+    def command(self, *args: str) -> list[str]:
         """`poetry --no-ansi -n ARGS`, started with default signal dispositions."""
-        poetry = [str(POETRY), "--no-ansi", "-n", *args]
+        poetry = [str(self.executable), "--no-ansi", "-n", *args]
         return [sys.executable, "-I", "-S", "-c", DEFAULT_SIGNALS, *poetry]
 
 

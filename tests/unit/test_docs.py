@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 
 pytestmark = pytest.mark.docs
@@ -25,11 +27,13 @@ def test_readme_shows_the_basic_recipe_verbatim() -> None:
     assert basic in (ROOT / "README.md").read_text()
 
 
-def test_every_dockerfile_example_is_built_by_the_docker_tests() -> None:
-    tests = (ROOT / "tests" / "docker" / "test_recipes.py").read_text()
+def test_every_example_is_exercised_by_the_docker_tests() -> None:
+    tests = "".join(
+        (ROOT / "tests" / "docker" / name).read_text()
+        for name in ("test_recipes.py", "test_ci_recipes.py")
+    )
     for example in EXAMPLES:
-        if example.suffix == ".Dockerfile":
-            assert f'"{example.name}"' in tests, example.name
+        assert f'"{example.name}"' in tests, example.name
 
 
 def test_benchmarks_md_shows_the_measured_table_and_chart() -> None:
@@ -42,3 +46,19 @@ def test_benchmarks_md_shows_the_measured_table_and_chart() -> None:
     assert table(results) in docs
     assert f"]({CHART.name})" in docs
     assert CHART.read_bytes().startswith(b"\x89PNG")
+
+
+def test_recipes_pin_the_tested_poetry_and_this_release() -> None:
+    setup = (ROOT / "scripts" / "setup-venv.sh").read_text()
+    newest = re.search(r"^POETRY_NEWEST=(\S+)$", setup, re.MULTILINE)
+    assert newest is not None
+    project = tomlkit.parse((ROOT / "pyproject.toml").read_text())["project"]
+    for example in EXAMPLES:
+        text = example.read_text()
+        if "/opt/poetry/bin/pip install" not in text:
+            continue
+        assert f"ARG POETRY_VERSION={newest.group(1)}\n" in text, example.name
+        assert '"poetry==${POETRY_VERSION}"' in text, example.name
+        if "poetry-plugin-install-locked" in text:
+            assert f"ARG PLUGIN_VERSION={project['version']}\n" in text, example.name
+            assert '"poetry-plugin-install-locked==${PLUGIN_VERSION}"' in text
