@@ -7,15 +7,21 @@ from typing import ClassVar
 
 from cleo.formatters.formatter import Formatter
 from cleo.helpers import option
+from cleo.io.outputs.output import Type
+from cleo.io.outputs.output import Verbosity
 from packaging.utils import canonicalize_name
 from poetry.console.commands.group_command import GroupCommand
 from poetry.plugins.plugin_manager import PluginManager
 
 from poetry_plugin_install_locked.environment import installed_project
+from poetry_plugin_install_locked.environment import marker_environment
 from poetry_plugin_install_locked.environment import select_environment
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_file import check_local_paths
 from poetry_plugin_install_locked.lock_file import missing_directory
+from poetry_plugin_install_locked.lock_slice import Selection
+from poetry_plugin_install_locked.lock_slice import slice_lock
+from poetry_plugin_install_locked.lock_slice import write_atomically
 from poetry_plugin_install_locked.poetry_api import check_poetry_supported
 from poetry_plugin_install_locked.poetry_api import create_installer
 from poetry_plugin_install_locked.poetry_api import group_options
@@ -23,6 +29,7 @@ from poetry_plugin_install_locked.poetry_api import keyring_preflight
 from poetry_plugin_install_locked.poetry_api import project_directory
 from poetry_plugin_install_locked.project import Project
 from poetry_plugin_install_locked.project import load_project
+from poetry_plugin_install_locked.project import real_lock
 from poetry_plugin_install_locked.stub_manifest import build_stub_package
 
 
@@ -265,3 +272,63 @@ default: narrow them with <info>--only main</> or <info>--without</>.
             if lock is not None and (problem := missing_directory(lock, e)):
                 raise problem from e
             raise
+
+
+class LockSliceCommand(LockCommand):
+    name = "lock-slice"
+    description = (
+        "Writes the part of poetry.lock a selection installs, as a lock that"
+        " <info>install-locked</> installs."
+    )
+
+    options: ClassVar[list[Option]] = [
+        *SELECTION_OPTIONS,
+        option(
+            "output",
+            "o",
+            "The file to write the slice to, relative to the project's directory"
+            " (its directory is created); - or none: standard output.",
+            flag=False,
+        ),
+        option(
+            "this-environment",
+            None,
+            "Keep only what this environment installs (markers evaluated for"
+            " this interpreter and platform, as the installer would).",
+        ),
+    ]
+
+    help = """\
+The <info>lock-slice</info> command writes the packages of <comment>poetry.lock</> that a
+selection installs, with their groups and markers narrowed to it, as a lock of its
+own. Its bytes change only when what the selection installs changes, so a Docker
+stage that copies the slice, rather than the whole lock, keeps its dependency
+layer cached through dev-only lock changes.
+
+<info>poetry lock-slice --only main -o /slice/poetry.lock</>
+"""
+
+    def run_command(self) -> int:
+        groups, extras = self.selection()
+        lock = self.project.lock or real_lock(self.poetry)
+        environment = (
+            marker_environment(self.poetry, self.io)
+            if self.option("this-environment")
+            else None
+        )
+        text = slice_lock(
+            lock,
+            Selection(
+                frozenset(groups),
+                frozenset(canonicalize_name(extra) for extra in extras),
+                environment,
+            ),
+        )
+        output = self.option("output")
+        if output in (None, "-"):
+            self.io.write(text, type=Type.RAW, verbosity=Verbosity.QUIET)
+        else:
+            # Relative to the project's directory, as Poetry's export writes.
+            write_atomically(self.poetry.file.path.parent / output, text)
+        self.warn_if_every_group_is_selected()
+        return 0

@@ -17,6 +17,7 @@ import os
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import Any
 
 from poetry.core.constraints.version import Version
 from poetry.utils.env import EnvManager
@@ -144,3 +145,10 @@ def installed_project(env: Env, directory: Path) -> str | None:
         if isinstance(reference, dict) and reference.get("url") == url:
             return str(dist.metadata["Name"])
     return None
+
+
+def marker_environment(poetry: Poetry, io: IO) -> dict[str, Any]:
+    """The markers of the environment the installer would use, without creating
+    one: an active or existing virtualenv's, else those of the Python Poetry
+    runs on (in an image, the base image's)."""
+    return dict(EnvManager(poetry, io=io).get().marker_env)

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from poetry.plugins.application_plugin import ApplicationPlugin
 
 from poetry_plugin_install_locked.command import InstallLockedCommand
+from poetry_plugin_install_locked.command import LockSliceCommand
 
 
 if TYPE_CHECKING:
@@ -14,4 +15,4 @@ if TYPE_CHECKING:
 class InstallLockedApplicationPlugin(ApplicationPlugin):
     @property
     def commands(self) -> list[type[Command]]:
-        return [InstallLockedCommand]
+        return [InstallLockedCommand, LockSliceCommand]

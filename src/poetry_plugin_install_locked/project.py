@@ -129,3 +129,13 @@ def _load_config(directory: Path, io: IO) -> LockOnlyConfig:
             io.write_line(f"Loading configuration file {local_config.path}")
         config.merge(local_config.read())
     return config
+
+
+def real_lock(poetry: Poetry) -> LockFile:
+    """The lock beside pyproject.toml, checked as `poetry install` checks it."""
+    if not poetry.locker.is_fresh():
+        raise InstallLockedError(
+            "pyproject.toml changed significantly since poetry.lock was last"
+            " generated. Run `poetry lock` to fix the lock file."
+        )
+    return read_lock_file(poetry.locker.lock)

@@ -93,6 +93,52 @@ def test_dependency_layer_survives_version_bumps_and_code_changes(
     assert docker.installed(tag) == docker.installed(reference)
 
 
+def add_dependency(app: Path, name: str, group: str) -> None:
+    pyproject = app / "pyproject.toml"
+    text = pyproject.read_text()
+    if group == "main":
+        text = text.replace('"shared",', f'"shared",\n    "{name}",')
+    else:
+        text = text.replace(
+            f"[tool.poetry.group.{group}.dependencies]\n",
+            f'[tool.poetry.group.{group}.dependencies]\n{name} = "*"\n',
+        )
+    pyproject.write_text(text)
+
+
+def test_slice_recipe_keeps_the_dependency_layer_through_dev_only_lock_changes(
+    docker: Docker, app: Path, base: str, poetry: Poetry, request: pytest.FixtureRequest
+) -> None:
+    tag = tag_for(request, "image")
+    first = docker.build(app, "slice.Dockerfile", tag, base)
+    assert not first.cached("RUN poetry install-locked")
+    assert docker.run(tag) == "app 0.1.0 ok\n"
+    installed = docker.installed(tag)
+
+    # A dev dependency added, with the real `poetry lock`: the lock changes,
+    # the slicer runs again, the slice does not, nor does the dependency layer.
+    lock = (app / "poetry.lock").read_bytes()
+    add_dependency(app, "epsilon", "dev")
+    poetry.run("lock", cwd=app)
+    assert (app / "poetry.lock").read_bytes() != lock
+    dev_only = docker.build(app, "slice.Dockerfile", tag, base)
+    assert not dev_only.cached("RUN poetry lock-slice")
+    assert dev_only.cached("RUN poetry install-locked")
+    assert docker.installed(tag) == installed
+
+    # A main dependency added: the slice changes, and the layer installs it.
+    add_dependency(app, "docsgen", "main")
+    poetry.run("lock", cwd=app)
+    main = docker.build(app, "slice.Dockerfile", tag, base)
+    assert not main.cached("RUN poetry install-locked")
+    assert "Installing docsgen (1.0)" in main.output
+    assert docker.installed(tag) - installed == {("docsgen", "1.0")}
+
+    reference = tag_for(request, "classic")
+    docker.build(app, "classic.Dockerfile", reference, base)
+    assert docker.installed(tag) == docker.installed(reference)
+
+
 @pytest.mark.parametrize(
     ("recipe", "python"),
     [

@@ -1,0 +1,111 @@
+"""`poetry install-locked` in a directory holding only the slice installs what
+`poetry install-locked SEL` installs from the whole lock, and the final
+`poetry install` over the full project then installs only the project."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+from typing import TYPE_CHECKING
+
+import pytest
+import tomlkit
+
+from tests.conftest import lock_only_copy
+from tests.e2e.test_parity import with_optional_groups
+from tests.support.poetry_cli import installed_set
+from tests.support.poetry_cli import names
+
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.poetry_cli import Poetry
+
+
+pytestmark = [pytest.mark.e2e, pytest.mark.differential]
+
+SELECTIONS = [
+    pytest.param([], id="default"),
+    pytest.param(["--only", "main"], id="only-main"),
+    pytest.param(["--without", "dev"], id="without-dev"),
+    pytest.param(["-E", "fancy"], id="extras"),
+    pytest.param(["--only", "main", "--all-extras"], id="main-all-extras"),
+    pytest.param(["--all-groups", "--all-extras"], id="everything"),
+]
+
+
+def slice_into(poetry: Poetry, full: Path, destination: Path, *options: str) -> Path:
+    """`poetry lock-slice OPTIONS -o DESTINATION/poetry.lock`, run in `full`."""
+    poetry.run("lock-slice", *options, "-o", str(destination / "poetry.lock"), cwd=full)
+    assert [p.name for p in destination.iterdir()] == ["poetry.lock"]
+    return destination
+
+
+@pytest.mark.parametrize("selection", SELECTIONS)
+def test_the_slice_installs_what_the_selection_installs_from_the_whole_lock(
+    selection: list[str], app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
+    full = lock_only_copy(app_template, tmp_path / "full")
+    poetry.run("install-locked", *selection, cwd=full)
+    expected = installed_set(full / ".venv", full)
+
+    sliced = slice_into(poetry, full, tmp_path / "slice", *selection)
+    poetry.run("install-locked", cwd=sliced)  # no options: the slice decides
+    assert installed_set(sliced / ".venv", sliced) == expected
+
+    # After `COPY . .` (the whole lock and pyproject.toml over the slice), Poetry
+    # adopts the environment and installs only the project itself.
+    shutil.copytree(app_template, sliced, dirs_exist_ok=True)
+    result = poetry.run("install", *with_optional_groups(selection), cwd=sliced)
+    assert "No dependencies to install or update" in result.stdout
+    assert "Installing the current project: app (0.1.0)" in result.stdout
+
+
+def test_this_environment_leaves_out_what_it_does_not_install(
+    app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
+    full = lock_only_copy(app_template, tmp_path / "full")
+    poetry.run("install-locked", "--only", "main", cwd=full)
+    sliced = slice_into(
+        poetry, full, tmp_path / "slice", "--only", "main", "--this-environment"
+    )
+
+    locked = {
+        p["name"]
+        for p in tomlkit.parse((sliced / "poetry.lock").read_text())["package"]
+    }
+    assert "winonly" not in locked  # locked for Windows only
+    assert ("oldpy" in locked) == (sys.version_info < (3, 11))
+
+    poetry.run("install-locked", cwd=sliced)
+    assert installed_set(sliced / ".venv", sliced) == installed_set(
+        full / ".venv", full
+    )
+
+
+def test_a_directory_dependency_is_sliced_with_its_relative_path(
+    pathapp_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
+    full = lock_only_copy(pathapp_template, tmp_path / "full")
+    shutil.copytree(pathapp_template / "libs", full / "libs")
+    poetry.run("install-locked", cwd=full)
+
+    sliced = slice_into(poetry, full, tmp_path / "slice")
+    shutil.copytree(pathapp_template / "libs", sliced / "libs")
+    poetry.run("install-locked", cwd=sliced)
+
+    installed = installed_set(sliced / ".venv", sliced)
+    assert installed == installed_set(full / ".venv", full)
+    assert "localpkg" in names(installed)
+
+
+def test_quiet_writes_the_slice_alone_to_standard_output(
+    app_template: Path, poetry: Poetry, tmp_path: Path
+) -> None:
+    full = lock_only_copy(app_template, tmp_path / "full")
+    result = poetry.run("-C", str(full), "lock-slice", "-q", "--output=-", cwd=tmp_path)
+
+    assert result.stderr == ""
+    assert tomlkit.parse(result.stdout)["metadata"]["lock-version"] == "2.1"
