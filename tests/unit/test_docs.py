@@ -62,3 +62,11 @@ def test_recipes_pin_the_tested_poetry_and_this_release() -> None:
         if "poetry-plugin-install-locked" in text:
             assert f"ARG PLUGIN_VERSION={project['version']}\n" in text, example.name
             assert '"poetry-plugin-install-locked==${PLUGIN_VERSION}"' in text
+
+
+def test_benchmarks_md_shows_the_measured_rebuild_table() -> None:
+    from benchmarks.docker_rebuild import RESULTS
+    from benchmarks.docker_rebuild import table
+
+    docs = (ROOT / "docs" / "benchmarks.md").read_text()
+    assert table(json.loads(RESULTS.read_text())) in docs
