@@ -31,7 +31,7 @@ main_venv() {
         "$VENV/bin/python" -m pip install -q --upgrade pip
     fi
     "$VENV/bin/python" -m pip install -q "poetry==$POETRY_NEWEST" \
-        -r "$ROOT/requirements-dev.txt" -e "$ROOT"
+        -r "$ROOT/requirements-dev.txt" -e "$ROOT[uv]"
 }
 
 # The interpreter for Python X.Y: python3.X on PATH, else pyenv's newest 3.X.
@@ -57,7 +57,7 @@ matrix_venv() {
         "$VENV/bin/uv" venv -q --seed --python "$python" "$venv"
     fi
     "$VENV/bin/uv" pip install -q --python "$venv/bin/python" "poetry==$poetry" \
-        -r "$ROOT/requirements-test.txt" -e "$ROOT"
+        -r "$ROOT/requirements-test.txt" -e "$ROOT[uv]"
     echo "$venv"
 }
 

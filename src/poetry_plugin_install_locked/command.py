@@ -31,6 +31,9 @@ from poetry_plugin_install_locked.project import Project
 from poetry_plugin_install_locked.project import load_project
 from poetry_plugin_install_locked.project import real_lock
 from poetry_plugin_install_locked.stub_manifest import build_stub_package
+from poetry_plugin_install_locked.uv_executor import UvExecutor
+from poetry_plugin_install_locked.uv_executor import installer_choice
+from poetry_plugin_install_locked.uv_executor import is_from_an_index
 
 
 if TYPE_CHECKING:
@@ -195,6 +198,14 @@ class InstallLockedCommand(LockCommand):
         ),
         option("compile", None, "Compile Python source files to bytecode."),
         option(
+            "installer",
+            None,
+            "What installs the packages Poetry chose: poetry (its own executor)"
+            " or uv (packages from an index; needs uv). Default: the"
+            " POETRY_INSTALL_LOCKED_INSTALLER variable, else poetry.",
+            flag=False,
+        ),
+        option(
             "project-name",
             None,
             "Without pyproject.toml: the project's name, for the virtualenv"
@@ -238,6 +249,9 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         else:
             check_local_paths(lock, skip_directories=self.option("no-directory"))
         groups, extras = self.selection()
+        uv = None
+        if installer_choice(self.option("installer")) == "uv":
+            uv = UvExecutor(poetry, self.io, compile_bytecode=self.option("compile"))
 
         keyring_preflight(self.io, poetry.config)
         env = select_environment(
@@ -258,7 +272,11 @@ default: narrow them with <info>--only main</> or <info>--without</>.
             and (name := installed_project(env, lock.path.parent))
         ):
             package = build_stub_package(lock, name)
-        installer = create_installer(self.io, env, poetry, package)
+        deferral = None
+        if uv is not None:
+            uv.bind(env)
+            deferral = (is_from_an_index, uv.run)
+        installer = create_installer(self.io, env, poetry, package, deferral)
         installer.extras(extras)
         installer.only_groups(groups)
         installer.skip_directory(self.option("no-directory"))

@@ -21,15 +21,22 @@ from typing import Any
 from poetry.config.config import Config
 from poetry.console.application import Application
 from poetry.console.commands.group_command import GroupCommand
+from poetry.core.packages.utils.link import Link
+from poetry.installation.chooser import Chooser
 from poetry.installation.executor import Executor
 from poetry.installation.installer import Installer
 from poetry.packages.locker import Locker
+from poetry.repositories import RepositoryPool
+from poetry.repositories.http_repository import HTTPRepository
 from poetry.repositories.lockfile_repository import LockfileRepository
+from poetry.repositories.repository import Repository
+from poetry.utils.password_manager import PasswordManager
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Mapping
     from collections.abc import Sequence
 
@@ -88,6 +95,12 @@ INTERNALS = (
     ),
     Internal(Executor, "__init__", ("env", "pool", "config", "io", "disable_cache")),
     Internal(Executor, "_save_url_reference", ("operation",)),
+    Internal(Executor, "_execute_install", ("operation",)),
+    Internal(Executor, "_execute_update", ("operation",)),
+    Internal(Executor, "_execute_uninstall", ("operation",)),
+    Internal(Chooser, "choose_for", ("package",)),
+    Internal(Repository, "find_links_for_package", ("package",)),
+    Internal(PasswordManager, "get_http_auth", ("repo_name",)),
     Internal(Executor, "enable_bytecode_compilation"),
     Internal(Config, "create", ("reload",)),
     Internal(GroupCommand, "_group_dependency_options"),
@@ -243,21 +256,118 @@ class UrlReferenceExecutor(Executor):
         )
 
 
-def create_installer(
-    io: IO, env: Env, poetry: Poetry, package: ProjectPackage
-) -> Installer:
-    """Build the installer as `poetry install` does, with that executor."""
-    constraints: dict[str, Any] = {}
-    if "build_constraints" in inspect.signature(Executor).parameters:
-        constraints["build_constraints"] = poetry.build_constraints  # Poetry >= 2.3
-    executor = UrlReferenceExecutor(
-        env,
-        poetry.pool,
-        poetry.config,
-        io,
-        disable_cache=poetry.disable_cache,
-        **constraints,
+class DeferringExecutor(UrlReferenceExecutor):
+    """Poetry's executor, which hands the operations on packages `defers` picks
+    to `run_deferred` once its own are done.
+
+    Poetry still plans, orders, prints and counts every operation (dry runs and
+    skipped ones included); only the installing, updating and removing of the
+    deferred packages happens elsewhere, all at once.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        defers: Callable[[Package], bool],
+        run_deferred: Callable[[list[Operation], list[Operation]], None],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._defers = defers
+        self._run_deferred = run_deferred
+        self._deferred: list[Operation] = []
+
+    def execute(self, operations: list[Operation]) -> int:
+        self._deferred = []
+        everything = list(operations)  # Poetry's execute() takes pip out of it
+        status = super().execute(operations)
+        if status == 0 and not self._skip_url_references:
+            self._run_deferred(self._deferred, everything)
+        return status
+
+    def _defer(self, operation: Operation) -> bool:
+        if not self._defers(operation.package):
+            return False
+        self._deferred.append(operation)
+        return True
+
+    def _execute_install(self, operation: Any) -> int:
+        return 0 if self._defer(operation) else super()._execute_install(operation)
+
+    def _execute_update(self, operation: Any) -> int:
+        return 0 if self._defer(operation) else super()._execute_update(operation)
+
+    def _execute_uninstall(self, operation: Any) -> int:
+        return 0 if self._defer(operation) else super()._execute_uninstall(operation)
+
+
+class LockedFilesRepository(Repository):
+    """A repository whose links are the files the lock records, with their hashes:
+    enough for Poetry's Chooser to choose an artifact, and no network."""
+
+    def find_links_for_package(self, package: Package) -> list[Link]:
+        return [
+            Link(f"https://locked.invalid/{f['file']}#{f['hash'].replace(':', '=', 1)}")
+            for f in package.files
+        ]
+
+
+def choose_artifacts(
+    packages: Sequence[Package], env: Env, config: Config
+) -> dict[str, str]:
+    """The hash of the artifact Poetry's installer would choose for each package
+    (with installer.no-binary and only-binary), from the lock's files alone."""
+    names = {(p.source_type and p.source_reference) or "pypi" for p in packages}
+    pool = RepositoryPool(
+        [LockedFilesRepository(name) for name in sorted(names)],
+        config=config,
     )
+    chooser = Chooser(pool, env, config)
+    chosen: dict[str, str] = {}
+    for package in packages:
+        algorithm, digest = next(iter(chooser.choose_for(package).hashes.items()))
+        chosen[package.name] = f"{algorithm}:{digest}"
+    return chosen
+
+
+def index_urls(pool: RepositoryPool) -> dict[str, str]:
+    """The package indexes of the pool, by name, in priority order."""
+    return {
+        repository.name: repository.url
+        for repository in pool.repositories
+        if isinstance(repository, HTTPRepository)
+    }
+
+
+def http_credentials(config: Config, name: str) -> tuple[str | None, str | None]:
+    """A source's credentials, as Poetry finds them: its configuration,
+    POETRY_HTTP_BASIC_* variables, keyring."""
+    credential = PasswordManager(config).get_http_auth(name)
+    return credential.username, credential.password
+
+
+def create_installer(
+    io: IO,
+    env: Env,
+    poetry: Poetry,
+    package: ProjectPackage,
+    deferral: tuple[
+        Callable[[Package], bool], Callable[[list[Operation], list[Operation]], None]
+    ]
+    | None = None,
+) -> Installer:
+    """Build the installer as `poetry install` does, with that executor (one that
+    hands some packages' operations to another installer, given a `deferral`)."""
+    options: dict[str, Any] = {"disable_cache": poetry.disable_cache}
+    if "build_constraints" in inspect.signature(Executor).parameters:
+        options["build_constraints"] = poetry.build_constraints  # Poetry >= 2.3
+    if deferral is not None:
+        options["defers"], options["run_deferred"] = deferral
+        executor: Executor = DeferringExecutor(
+            env, poetry.pool, poetry.config, io, **options
+        )
+    else:
+        executor = UrlReferenceExecutor(env, poetry.pool, poetry.config, io, **options)
     return Installer(
         io,
         env,

@@ -14,6 +14,7 @@ from tests.conftest import copy_project
 from tests.conftest import lock_only_copy
 from tests.support.index import Dist
 from tests.support.index import PackageIndex
+from tests.support.poetry_cli import INSTALLERS
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
 from tests.support.projects import PUBLIC
@@ -49,9 +50,14 @@ def with_optional_groups(selection: list[str]) -> list[str]:
     return [*selection, "--with", "docs"]
 
 
+@pytest.mark.parametrize("installer", INSTALLERS)
 @pytest.mark.parametrize("selection", SELECTIONS)
 def test_lock_only_install_equals_poetry_install_no_root(
-    selection: list[str], app_template: Path, poetry: Poetry, tmp_path: Path
+    selection: list[str],
+    installer: str,
+    app_template: Path,
+    poetry: Poetry,
+    tmp_path: Path,
 ) -> None:
     project = copy_project(app_template, tmp_path / "project")
     poetry.serial().run(
@@ -64,7 +70,7 @@ def test_lock_only_install_equals_poetry_install_no_root(
     expected = installed_set(project / ".venv", project)
 
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    poetry.run("install-locked", *selection, cwd=locked)
+    poetry.run("install-locked", *selection, f"--installer={installer}", cwd=locked)
     installed = installed_set(locked / ".venv", locked)
 
     assert installed == expected

@@ -42,6 +42,9 @@ for name in ("SIGINT", "SIGQUIT", "SIGHUP", "SIGTERM"):
 os.execv(sys.argv[1], sys.argv[1:])
 """
 
+# What installs the packages: Poetry's executor, or uv (`--installer uv`).
+INSTALLERS = ("poetry", "uv")
+
 INSTALLED_SET_SCRIPT = """
 import importlib.metadata as metadata, json
 rows = []
@@ -78,7 +81,7 @@ class Poetry:
             key: value
             for key, value in os.environ.items()
             if not key.startswith(
-                ("POETRY_", "VIRTUAL_ENV", "CONDA_", "PYTHON", "PIP_")
+                ("POETRY_", "VIRTUAL_ENV", "CONDA_", "PYTHON", "PIP_", "UV_")
             )
         }
         # Poetry picks `python3` from PATH for new virtualenvs: this suite's
@@ -93,6 +96,7 @@ class Poetry:
             POETRY_CONFIG_DIR=str(self.home / "config"),
             POETRY_DATA_DIR=str(self.home / "data"),
             POETRY_CACHE_DIR=str(self.home / "cache"),
+            UV_CACHE_DIR=str(self.home / "uv-cache"),
             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
             COLUMNS="200",
         )
