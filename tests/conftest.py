@@ -14,6 +14,7 @@ from hypothesis import settings
 
 from tests.support.git_server import GitDaemon
 from tests.support.index import PackageIndex
+from tests.support.poetry_cli import INSTALLERS
 from tests.support.poetry_cli import Poetry
 from tests.support.projects import PRIVATE
 from tests.support.projects import PRIVATE_PASSWORD
@@ -67,6 +68,13 @@ def poetry(tmp_path_factory: pytest.TempPathFactory) -> Poetry:
             f"POETRY_HTTP_BASIC_{PRIVATE.upper()}_PASSWORD": PRIVATE_PASSWORD,
         },
     )
+
+
+@pytest.fixture(params=INSTALLERS)
+def installs(request: pytest.FixtureRequest, poetry: Poetry) -> Poetry:
+    """`poetry`, with install-locked installing through each installer in turn
+    (POETRY_INSTALL_LOCKED_INSTALLER): Poetry's executor, and uv."""
+    return poetry.installing_with(request.param)
 
 
 @pytest.fixture(scope="session")

@@ -101,6 +101,7 @@ INTERNALS = (
     Internal(Chooser, "choose_for", ("package",)),
     Internal(Repository, "find_links_for_package", ("package",)),
     Internal(PasswordManager, "get_http_auth", ("repo_name",)),
+    Internal(RepositoryPool, "all_repositories"),
     Internal(Executor, "enable_bytecode_compilation"),
     Internal(Config, "create", ("reload",)),
     Internal(GroupCommand, "_group_dependency_options"),
@@ -330,13 +331,16 @@ def choose_artifacts(
     return chosen
 
 
-def index_urls(pool: RepositoryPool) -> dict[str, str]:
-    """The package indexes of the pool, by name, in priority order."""
-    return {
-        repository.name: repository.url
-        for repository in pool.repositories
+def package_indexes(pool: RepositoryPool) -> list[tuple[str, str, bool]]:
+    """The pool's package indexes in priority order: name, URL, and whether
+    Poetry searches it for what the lock does not pin (explicit sources only
+    serve the packages that name them)."""
+    searched = {id(repository) for repository in pool.repositories}
+    return [
+        (repository.name, repository.url, id(repository) in searched)
+        for repository in pool.all_repositories
         if isinstance(repository, HTTPRepository)
-    }
+    ]
 
 
 def http_credentials(config: Config, name: str) -> tuple[str | None, str | None]:

@@ -34,7 +34,7 @@ from poetry.installation.operations import Update
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.poetry_api import choose_artifacts
 from poetry_plugin_install_locked.poetry_api import http_credentials
-from poetry_plugin_install_locked.poetry_api import index_urls
+from poetry_plugin_install_locked.poetry_api import package_indexes
 
 
 if TYPE_CHECKING:
@@ -103,16 +103,26 @@ class Index:
     url: str
     username: str | None = None
     password: str | None = None
+    searched: bool = True
+    """Whether Poetry searches it for what the lock does not pin (build
+    requirements); an explicit source only serves its own packages."""
 
     @property
     def uv_name(self) -> str:
         return re.sub(r"[^A-Za-z0-9._-]", "-", self.name)
 
+    @property
+    def uv_environment_stem(self) -> str:
+        return re.sub(r"[^A-Z0-9]", "_", self.uv_name.upper())
+
     def uv_environment(self) -> dict[str, str]:
         """Credentials as uv reads them for this index: never on a command line."""
-        variable = "UV_INDEX_" + re.sub(r"[^A-Z0-9]", "_", self.uv_name.upper())
         credentials = {"USERNAME": self.username, "PASSWORD": self.password}
-        return {f"{variable}_{k}": v for k, v in credentials.items() if v is not None}
+        return {
+            f"UV_INDEX_{self.uv_environment_stem}_{key}": value
+            for key, value in credentials.items()
+            if value is not None
+        }
 
 
 class UvExecutor:
@@ -132,7 +142,7 @@ class UvExecutor:
     def _read_indexes(self) -> dict[str, Index]:
         config = self._poetry.config
         indexes: dict[str, Index] = {}
-        for name, url in index_urls(self._poetry.pool).items():
+        for name, url, searched in package_indexes(self._poetry.pool):
             for kind in ("cert", "client-cert"):
                 if config.get(f"certificates.{name}.{kind}"):
                     raise InstallLockedError(
@@ -146,7 +156,8 @@ class UvExecutor:
                     f"Source {name} has certificates.{name}.verify false, which"
                     " --installer uv does not apply: use --installer poetry."
                 )
-            indexes[name.lower()] = Index(name, url, *http_credentials(config, name))
+            username, password = http_credentials(config, name)
+            indexes[name.lower()] = Index(name, url, username, password, searched)
         return indexes
 
     def bind(self, env: Env) -> None:
@@ -194,7 +205,7 @@ class UvExecutor:
             options += [f"--reinstall-package={n}" for n in sorted(reinstall)]
             if self._compile:
                 options.append("--compile-bytecode")
-            self._run(["install", *options, "-r", "-"], requirements)
+            self._run(["install", *options, "-r", "-"], requirements, index)
 
     def _by_index(self, packages: list[Package]) -> dict[Index, list[Package]]:
         groups: dict[Index, list[Package]] = {}
@@ -218,10 +229,11 @@ class UvExecutor:
         return next(iter(self._indexes.values()), Index("pypi", PYPI_URL))
 
     def _index_options(self, first: Index) -> list[str]:
-        """The package's own index first, then the others, as the pool orders
-        them (for the build requirements of sdists); PyPI only where the pool
-        has it."""
-        ordered = [first, *(i for i in self._indexes.values() if i != first)]
+        """The package's own index first, then those Poetry searches, as the
+        pool orders them (for the build requirements of sdists); PyPI only where
+        the pool has it."""
+        searched = (i for i in self._indexes.values() if i.searched and i != first)
+        ordered = [first, *searched]
         options = [f"--index={i.uv_name}={i.url}" for i in ordered[:-1]]
         last = ordered[-1]
         return [*options, f"--default-index={last.uv_name}={last.url}"]
@@ -236,7 +248,9 @@ class UvExecutor:
     def _site_packages(self) -> list[str]:
         return sorted({self._env.paths["purelib"], self._env.paths["platlib"]})
 
-    def _run(self, arguments: Sequence[str], stdin: str) -> None:
+    def _run(
+        self, arguments: Sequence[str], stdin: str, index: Index | None = None
+    ) -> None:
         command = [self._binary, "pip", arguments[0], "--python", str(self._env.python)]
         if not self._env.is_venv():
             # Where Poetry installs into a system Python, so does uv.
@@ -252,9 +266,20 @@ class UvExecutor:
         status, errors = run_uv(command, stdin, self._uv_environment())
         if errors and (status != 0 or self._io.is_verbose()):
             self._io.write_error(errors, verbosity=Verbosity.VERBOSE)
-        if status != 0:
-            reason = _reason(errors) or f"exit code {status}"
-            raise InstallLockedError(f"uv pip {arguments[0]} failed: {reason}")
+        if status == 0:
+            return
+        what = f"uv pip {arguments[0]} failed"
+        if index is not None:
+            what += f" for source {index.name} ({index.url})"
+        reason = _reason(errors) or f"exit code {status}"
+        if index is not None and index.username is None and "not found" in reason:
+            # uv takes a 401 from an index for a missing package.
+            reason += (
+                f"; Poetry has no credentials for source {index.name}: if it needs"
+                f" them, set http-basic.{index.name} (poetry config) or"
+                f" POETRY_HTTP_BASIC_{index.uv_environment_stem}_USERNAME/_PASSWORD"
+            )
+        raise InstallLockedError(f"{what}: {reason}")
 
     def _uv_environment(self) -> dict[str, str]:
         environment = {
@@ -306,11 +331,12 @@ def run_uv(
 
 
 def _reason(errors: str) -> str:
-    """uv's error and its causes, on one line."""
+    """uv's error and its causes (`error: ...`, then `  cause: ...` lines), on
+    one line."""
     lines = [line.strip() for line in errors.splitlines() if line.strip()]
     start = next((i for i, line in enumerate(lines) if line.startswith("error:")), 0)
     kept = [
-        line.removeprefix("error:").removeprefix("Caused by:").strip()
+        line.split(":", 1)[1].strip() if line.startswith(("error:", "cause:")) else line
         for line in lines[start:]
         if not line.startswith(("help:", "hint:"))
     ]

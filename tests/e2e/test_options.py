@@ -59,13 +59,13 @@ def test_a_version_bump_keeps_the_lock_and_the_environment_built_from_it(
 
 
 def test_sync_removes_what_the_selection_does_not_hold(
-    app_template: Path, poetry: Poetry, tmp_path: Path
+    app_template: Path, installs: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    poetry.run("install-locked", cwd=locked)
+    installs.run("install-locked", cwd=locked)
     assert {"devtool", "docsgen"} <= names(installed_set(locked / ".venv"))
 
-    result = poetry.run("install-locked", "--only", "main", "--sync", cwd=locked)
+    result = installs.run("install-locked", "--only", "main", "--sync", cwd=locked)
     assert "Removing devtool (1.0)" in result.stdout
     installed = names(installed_set(locked / ".venv"))
     assert not {"devtool", "docsgen"} & installed
@@ -73,7 +73,7 @@ def test_sync_removes_what_the_selection_does_not_hold(
 
 
 def test_sync_spares_the_project_installed_from_the_locks_directory(
-    app_template: Path, poetry: Poetry, tmp_path: Path
+    app_template: Path, poetry: Poetry, installs: Poetry, tmp_path: Path
 ) -> None:
     """As `poetry install --sync` spares the root: the lock does not name the
     project, but the environment records where it was installed from."""
@@ -82,7 +82,7 @@ def test_sync_spares_the_project_installed_from_the_locks_directory(
     assert {"app", "devtool"} <= names(installed_set(locked / ".venv"))
     (locked / "pyproject.toml").unlink()
 
-    result = poetry.run("install-locked", "--only", "main", "--sync", cwd=locked)
+    result = installs.run("install-locked", "--only", "main", "--sync", cwd=locked)
 
     assert "Removing devtool (1.0)" in result.stdout
     assert "Removing app" not in result.stdout
@@ -92,20 +92,20 @@ def test_sync_spares_the_project_installed_from_the_locks_directory(
 
 
 def test_dry_run_installs_nothing(
-    app_template: Path, poetry: Poetry, tmp_path: Path
+    app_template: Path, installs: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    result = poetry.run("install-locked", "--only", "main", "--dry-run", cwd=locked)
+    result = installs.run("install-locked", "--only", "main", "--dry-run", cwd=locked)
 
     assert "Installing secretpkg (1.0)" in result.stdout
     assert "secretpkg" not in names(installed_set(locked / ".venv"))
 
 
 def test_compile_writes_bytecode(
-    app_template: Path, poetry: Poetry, tmp_path: Path
+    app_template: Path, installs: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    poetry.run("install-locked", "--only", "main", "--compile", cwd=locked)
+    installs.run("install-locked", "--only", "main", "--compile", cwd=locked)
 
     site_packages = next((locked / ".venv").glob("lib/python*/site-packages"))
     assert list((site_packages / "alpha" / "__pycache__").glob("__init__.*.pyc"))
@@ -124,10 +124,10 @@ def test_directory_and_project_global_options(
 
 
 def test_quiet_prints_nothing(
-    app_template: Path, poetry: Poetry, tmp_path: Path
+    app_template: Path, installs: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    result = poetry.run("install-locked", "-q", "--only", "main", cwd=locked)
+    result = installs.run("install-locked", "-q", "--only", "main", cwd=locked)
 
     assert (result.stdout, result.stderr) == ("", "")
     assert "alpha" in names(installed_set(locked / ".venv"))
@@ -151,10 +151,10 @@ def test_re_resolve_setting_is_overridden_and_verbose_output_says_so(
 
 
 def test_no_cache_still_installs(
-    app_template: Path, poetry: Poetry, tmp_path: Path
+    app_template: Path, installs: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(app_template, tmp_path / "locked")
-    poetry.run("install-locked", "--no-cache", "--only", "main", cwd=locked)
+    installs.run("install-locked", "--no-cache", "--only", "main", cwd=locked)
     assert "alpha" in names(installed_set(locked / ".venv"))
 
 
@@ -176,16 +176,20 @@ class TestDirectoryDependencies:
         assert not {"zeta", "alpha"} & names(installed_set(locked / ".venv"))
 
     def test_no_directory_skips_them(
-        self, pathapp_template: Path, poetry: Poetry, tmp_path: Path
+        self, pathapp_template: Path, installs: Poetry, tmp_path: Path
     ) -> None:
         locked = lock_only_copy(pathapp_template, tmp_path / "locked")
-        poetry.run("install-locked", "--no-directory", cwd=locked)
+        installs.run("install-locked", "--no-directory", cwd=locked)
         installed = names(installed_set(locked / ".venv"))
         assert {"zeta", "alpha"} <= installed
         assert "localpkg" not in installed
 
     def test_a_present_path_is_installed_in_develop_mode_as_poetry_does(
-        self, pathapp_template: Path, poetry: Poetry, tmp_path: Path
+        self,
+        pathapp_template: Path,
+        poetry: Poetry,
+        installs: Poetry,
+        tmp_path: Path,
     ) -> None:
         project = copy_project(pathapp_template, tmp_path / "project")
         poetry.serial().run(
@@ -195,7 +199,7 @@ class TestDirectoryDependencies:
 
         locked = lock_only_copy(pathapp_template, tmp_path / "locked")
         shutil.copytree(pathapp_template / "libs", locked / "libs")
-        poetry.run("install-locked", cwd=locked)
+        installs.run("install-locked", cwd=locked)
 
         assert installed_set(locked / ".venv", locked) == expected
         assert (

@@ -84,9 +84,14 @@ def test_a_pypi_lock_installs_what_poetry_install_no_root_installs(
     pypi: PyPIStandIn,
     pypiapp: Path,
     poetry: Poetry,
+    installs: Poetry,
     tmp_path: Path,
 ) -> None:
-    cache = {"POETRY_CACHE_DIR": str(tmp_path / "cache")}  # from the stand-in
+    # Caches of its own: every file comes from the stand-in.
+    cache = {
+        "POETRY_CACHE_DIR": str(tmp_path / "cache"),
+        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
+    }
     project = copy_project(pypiapp, tmp_path / "project")
     poetry.serial().run(
         "install",
@@ -101,9 +106,13 @@ def test_a_pypi_lock_installs_what_poetry_install_no_root_installs(
     locked = lock_only_copy(pypiapp, tmp_path / "locked")
     shutil.rmtree(tmp_path / "cache")
     pypi.served.clear()
-    poetry.run("install-locked", *selection, cwd=locked, env={**pypi.env(), **cache})
-    # Reached as PyPI: the release JSON API, then files.pythonhosted.org.
-    assert "https://pypi.org/pypi/alpha/1.0/json" in pypi.served
+    installs.run("install-locked", *selection, cwd=locked, env={**pypi.env(), **cache})
+    # Reached as PyPI: Poetry through the release JSON API, uv through the
+    # simple API; both download from files.pythonhosted.org.
+    assert {
+        "https://pypi.org/pypi/alpha/1.0/json",
+        "https://pypi.org/simple/alpha/",
+    } & set(pypi.served)
     assert (
         "https://files.pythonhosted.org/packages/alpha-1.0-py3-none-any.whl"
         in pypi.served

@@ -3,12 +3,14 @@ nothing wrong is installed, and a re-run converges to the locked set."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 import signal
 import subprocess
 import time
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -32,7 +34,6 @@ from tests.support.projects import write_index_app
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from tests.support.poetry_cli import Installed
 
@@ -85,8 +86,21 @@ def fragile(
 
 
 def cold(poetry: Poetry, tmp_path: Path) -> dict[str, str]:
-    """A cache of its own: every artifact comes from the index."""
-    return {"POETRY_CACHE_DIR": str(tmp_path / "cold-cache")}
+    """Caches of its own (Poetry's and uv's): every artifact comes from the
+    index, and no request waits long for one that hangs."""
+    return {
+        "POETRY_CACHE_DIR": str(tmp_path / "cold-cache"),
+        "UV_CACHE_DIR": str(tmp_path / "cold-cache" / "uv"),
+        "UV_HTTP_TIMEOUT": "2",
+    }
+
+
+def uv_error(result: subprocess.CompletedProcess[str]) -> str:
+    """With --installer uv, a failure is one line on stderr, the last one."""
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("uv pip install "), result.stderr
+    return last
 
 
 @pytest.fixture
@@ -115,7 +129,7 @@ def restore_files(fragile: Fragile, tmp_path: Path) -> Iterator[None]:
     ids=["wheel", "sdist"],
 )
 def test_an_artifact_whose_hash_differs_from_the_lock_is_not_installed(
-    dist: Dist, filename: str, fragile: Fragile, poetry: Poetry, tmp_path: Path
+    dist: Dist, filename: str, fragile: Fragile, installs: Poetry, tmp_path: Path
 ) -> None:
     tampered = tmp_path / "tampered"
     tampered.mkdir()
@@ -128,15 +142,19 @@ def test_an_artifact_whose_hash_differs_from_the_lock_is_not_installed(
     shutil.copy2(tampered / filename, original)
 
     locked = lock_only_copy(fragile.template, tmp_path / "app")
-    result = poetry.run(
-        "install-locked", cwd=locked, check=False, env=cold(poetry, tmp_path)
+    result = installs.run(
+        "install-locked", cwd=locked, check=False, env=cold(installs, tmp_path)
     )
 
     assert result.returncode != 0
-    output = result.stdout + result.stderr
-    assert dist.name in output
-    assert filename in output
-    assert "hash" in output.lower()
+    if installs.installer == "uv":
+        # uv names the package, and checks every candidate's hash: one line.
+        assert f"Hash mismatch for `{dist.name}==1.0`" in uv_error(result)
+    else:
+        output = result.stdout + result.stderr
+        assert dist.name in output
+        assert filename in output
+        assert "hash" in output.lower()
     assert dist.name not in names(installed_set(locked / ".venv"))
     site_packages = next((locked / ".venv").glob("lib/python*/site-packages"))
     assert not (site_packages / dist.module).exists()
@@ -152,43 +170,53 @@ def test_an_artifact_whose_hash_differs_from_the_lock_is_not_installed(
     ],
 )
 def test_a_broken_index_fails_clearly_and_a_re_run_converges(
-    fault: str, path: str, fragile: Fragile, poetry: Poetry, tmp_path: Path
+    fault: str, path: str, fragile: Fragile, installs: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(fragile.template, tmp_path / "app")
-    settings = {**cold(poetry, tmp_path), "POETRY_REQUESTS_TIMEOUT": "2"}
+    settings = {**cold(installs, tmp_path), "POETRY_REQUESTS_TIMEOUT": "2"}
     fragile.index.faults[path] = fault
 
-    broken = poetry.run("install-locked", cwd=locked, check=False, env=settings)
+    broken = installs.run("install-locked", cwd=locked, check=False, env=settings)
     assert broken.returncode != 0
-    assert "epsilon" in broken.stdout + broken.stderr
+    assert "epsilon" in (
+        uv_error(broken)
+        if installs.installer == "uv"
+        else broken.stdout + broken.stderr
+    )
     assert "epsilon" not in names(installed_set(locked / ".venv"))
 
     fragile.index.faults.clear()
-    poetry.run("install-locked", cwd=locked, env=settings)
+    installs.run("install-locked", cwd=locked, env=settings)
     assert installed_set(locked / ".venv") == fragile.expected
 
 
 def test_connection_refused_fails_clearly_and_a_re_run_converges(
-    fragile: Fragile, poetry: Poetry, tmp_path: Path
+    fragile: Fragile, installs: Poetry, tmp_path: Path
 ) -> None:
     locked = lock_only_copy(fragile.template, tmp_path / "app")
     fragile.index.stop()
     try:
-        broken = poetry.run(
-            "install-locked", cwd=locked, check=False, env=cold(poetry, tmp_path)
+        broken = installs.run(
+            "install-locked", cwd=locked, check=False, env=cold(installs, tmp_path)
         )
     finally:
         fragile.index.start()
     assert broken.returncode != 0
     port = fragile.index.port
-    assert f"All attempts to connect to 127.0.0.1:{port} failed." in broken.stdout or (
-        # Poetry 2.0 shows urllib3's own account of it
-        f"port={port}): Max retries exceeded" in broken.stdout
-        and "Connection refused" in broken.stdout
-    )
+    if installs.installer == "uv":
+        assert "Connection refused" in uv_error(broken)
+    else:
+        assert (
+            f"All attempts to connect to 127.0.0.1:{port} failed." in broken.stdout
+            or (
+                # Poetry 2.0 shows urllib3's own account of it
+                f"port={port}): Max retries exceeded" in broken.stdout
+                and "Connection refused" in broken.stdout
+            )
+        )
     assert "Traceback" not in broken.stdout + broken.stderr
 
-    poetry.run("install-locked", cwd=locked, env=cold(poetry, tmp_path))
+    installs.run("install-locked", cwd=locked, env=cold(installs, tmp_path))
     assert installed_set(locked / ".venv") == fragile.expected
 
 
@@ -196,16 +224,16 @@ class TestCredentials:
     def no_env_credentials(
         self, poetry: Poetry, tmp_path: Path
     ) -> tuple[Poetry, dict[str, str]]:
-        anonymous = Poetry(poetry.home, {})
+        anonymous = Poetry(poetry.home, {}).installing_with(poetry.installer)
         return anonymous, {
             **cold(poetry, tmp_path),
             "POETRY_CONFIG_DIR": str(tmp_path / "config"),
         }
 
     def test_poetry_config_http_basic_credentials_are_used(
-        self, fragile: Fragile, poetry: Poetry, tmp_path: Path
+        self, fragile: Fragile, installs: Poetry, tmp_path: Path
     ) -> None:
-        anonymous, settings = self.no_env_credentials(poetry, tmp_path)
+        anonymous, settings = self.no_env_credentials(installs, tmp_path)
         locked = lock_only_copy(fragile.template, tmp_path / "app")
         anonymous.run(
             "config", f"http-basic.{PRIVATE}", PRIVATE_USER, PRIVATE_PASSWORD,
@@ -216,9 +244,9 @@ class TestCredentials:
 
     @pytest.mark.parametrize("password", [None, "wrong"], ids=["missing", "wrong"])
     def test_missing_or_wrong_credentials_fail_naming_the_source(
-        self, password: str | None, fragile: Fragile, poetry: Poetry, tmp_path: Path
+        self, password: str | None, fragile: Fragile, installs: Poetry, tmp_path: Path
     ) -> None:
-        anonymous, settings = self.no_env_credentials(poetry, tmp_path)
+        anonymous, settings = self.no_env_credentials(installs, tmp_path)
         if password:
             settings[f"POETRY_HTTP_BASIC_{PRIVATE.upper()}_USERNAME"] = PRIVATE_USER
             settings[f"POETRY_HTTP_BASIC_{PRIVATE.upper()}_PASSWORD"] = password
@@ -227,24 +255,37 @@ class TestCredentials:
         result = anonymous.run("install-locked", cwd=locked, check=False, env=settings)
 
         assert result.returncode != 0
-        output = result.stdout + result.stderr
-        assert f"Source ({PRIVATE}): Authorization error accessing" in output
+        if installs.installer == "uv":
+            error = uv_error(result)
+            # uv takes the index's 401 for a package it lacks; the line names
+            # the source, and where no credentials were given, how to give them.
+            assert error.startswith(f"uv pip install failed for source {PRIVATE} (")
+            assert "secretpkg" in error
+            assert (f"set http-basic.{PRIVATE}" in error) == (password is None)
+        else:
+            output = result.stdout + result.stderr
+            assert f"Source ({PRIVATE}): Authorization error accessing" in output
         assert "secretpkg" not in names(installed_set(locked / ".venv"))
 
     @pytest.mark.parametrize("verbosity", ["-v", "-vv", "-vvv"])
     def test_the_password_never_appears_in_output_or_written_files(
-        self, verbosity: str, fragile: Fragile, poetry: Poetry, tmp_path: Path
+        self, verbosity: str, fragile: Fragile, installs: Poetry, tmp_path: Path
     ) -> None:
         locked = lock_only_copy(fragile.template, tmp_path / "app")
-        settings = cold(poetry, tmp_path)
-        result = poetry.run("install-locked", verbosity, cwd=locked, env=settings)
+        settings = cold(installs, tmp_path)
+        result = installs.run("install-locked", verbosity, cwd=locked, env=settings)
 
         assert "secretpkg" in names(installed_set(locked / ".venv"))
-        assert PRIVATE_PASSWORD not in result.stdout + result.stderr
+        basic = base64.b64encode(f"{PRIVATE_USER}:{PRIVATE_PASSWORD}".encode())
+        secrets = (PRIVATE_PASSWORD.encode(), basic)
+        for secret in secrets:
+            assert secret.decode() not in result.stdout + result.stderr
+        # Nor in any file the command wrote, Poetry's and uv's caches included.
         for root in (locked, tmp_path / "cold-cache"):
             for path in root.rglob("*"):
                 if path.is_file() and not path.is_symlink():
-                    assert PRIVATE_PASSWORD.encode() not in path.read_bytes(), path
+                    content = path.read_bytes()
+                    assert not any(secret in content for secret in secrets), path
 
 
 @pytest.mark.usefixtures("restore_files")
@@ -297,3 +338,78 @@ def test_an_interrupted_install_converges_on_a_re_run(
 
 def dist_infos(directory: Path) -> list[Path]:
     return list(directory.glob(".venv/lib/python*/site-packages/*.dist-info"))
+
+
+def uv_children(pid: int) -> list[int]:
+    """The `uv pip install` processes whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == pid and command[1:3] == [b"pip", b"install"]:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.usefixtures("restore_files")
+@pytest.mark.parametrize(
+    "signal_", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"]
+)
+def test_an_install_interrupted_while_uv_runs_converges_on_a_re_run(
+    signal_: signal.Signals, fragile: Fragile, poetry: Poetry, tmp_path: Path
+) -> None:
+    """The signal reaches uv too, which is waited for: nothing installs after
+    the command has ended, and a re-run installs the locked set."""
+    uv = poetry.installing_with("uv")
+    locked = lock_only_copy(fragile.template, tmp_path / "app")
+    settings = cold(uv, tmp_path)
+    fragile.index.faults[f"/{PUBLIC}/files/"] = "slow"
+    process = subprocess.Popen(
+        uv.command("install-locked"),
+        cwd=locked,
+        env=uv.env(**settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not uv_children(process.pid):
+            assert process.poll() is None, "the install ended before uv ran"
+            assert time.monotonic() < deadline, "uv never ran"
+            time.sleep(0.02)
+        running = uv_children(process.pid)
+        process.send_signal(signal_)
+        assert process.wait(timeout=60) != 0
+    finally:
+        process.kill()
+    assert not [pid for pid in running if Path(f"/proc/{pid}").exists()]
+    assert len(dist_infos(locked)) - 1 < len(LOCKED)  # it was stopped part-way
+
+    fragile.index.faults.clear()
+    uv.run("install-locked", cwd=locked, env=settings)
+    assert installed_set(locked / ".venv") == fragile.expected
+
+
+def test_a_package_uv_left_half_installed_is_installed_again(
+    fragile: Fragile, poetry: Poetry, tmp_path: Path
+) -> None:
+    """What uv leaves when it is killed mid-install: a dist-info without its
+    INSTALLER (uv writes that last) over a package missing files. Poetry takes
+    it as installed; the re-run installs it again."""
+    uv = poetry.installing_with("uv")
+    locked = lock_only_copy(fragile.template, tmp_path / "app")
+    uv.run("install-locked", cwd=locked)
+    site_packages = next((locked / ".venv").glob("lib/python*/site-packages"))
+    (site_packages / "alpha-1.0.dist-info" / "INSTALLER").unlink()
+    (site_packages / "alpha" / "__init__.py").unlink()
+
+    result = uv.run("install-locked", cwd=locked)
+
+    assert (
+        "Reinstalling alpha (1.0): an earlier install did not finish" in result.stdout
+    )
+    assert (site_packages / "alpha" / "__init__.py").exists()
+    assert installed_set(locked / ".venv") == fragile.expected

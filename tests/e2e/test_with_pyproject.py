@@ -21,7 +21,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.differential]
 
 @pytest.mark.parametrize("selection", [[], ["--with", "docs", "-E", "fancy"]])
 def test_installs_what_poetry_install_no_root_installs_into_the_same_kind_of_env(
-    selection: list[str], app_template: Path, poetry: Poetry, tmp_path: Path
+    selection: list[str],
+    app_template: Path,
+    poetry: Poetry,
+    installs: Poetry,
+    tmp_path: Path,
 ) -> None:
     reference = copy_project(app_template, tmp_path / "reference")
     poetry.serial().run("install", "--no-root", *selection, cwd=reference)
@@ -30,7 +34,7 @@ def test_installs_what_poetry_install_no_root_installs_into_the_same_kind_of_env
     )
 
     project = copy_project(app_template, tmp_path / "project")
-    result = poetry.run("install-locked", *selection, cwd=project)
+    result = installs.run("install-locked", *selection, cwd=project)
     venv = Path(poetry.run("env", "info", "--path", cwd=project).stdout.strip())
 
     assert venv.name.startswith(

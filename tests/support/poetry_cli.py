@@ -76,6 +76,17 @@ class Poetry:
             self, extra_env={**self.extra_env, "POETRY_INSTALLER_MAX_WORKERS": "1"}
         )
 
+    @property
+    def installer(self) -> str:
+        return self.extra_env.get("POETRY_INSTALL_LOCKED_INSTALLER", "poetry")
+
+    def installing_with(self, installer: str) -> Poetry:
+        """The same, with install-locked's installer chosen by its variable."""
+        return replace(
+            self,
+            extra_env={**self.extra_env, "POETRY_INSTALL_LOCKED_INSTALLER": installer},
+        )
+
     def env(self, **overrides: str) -> dict[str, str]:
         env = {
             key: value

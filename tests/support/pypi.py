@@ -228,7 +228,11 @@ class _PyPIHandler(BaseHTTPRequestHandler):
         self.pypi = pypi
         super().__init__(request, client_address, server)
 
-    def do_GET(self) -> None:
+    def do_HEAD(self) -> None:
+        self.do_GET(head=True)
+
+    def do_GET(self, head: bool = False) -> None:
+        self.head = head
         self.pypi.served.append(f"https://{self.host}{self.path}")
         path = self.path.split("?", 1)[0].strip("/").split("/")
         if self.host == FILES and path[0] == "packages":
@@ -256,7 +260,8 @@ class _PyPIHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if not self.head:
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
