@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The wheels of Poetry VERSION (and its dependencies) that the tests install
-# beside this plugin's wheel, into the Docker tests' images (Debian bookworm with
-# its Python 3.11) and into a fresh virtualenv, downloaded once into
-# .cache/poetry-wheels/poetry-VERSION, so that the tests themselves reach no public
-# index: bash scripts/poetry-wheels.sh VERSION
+# The wheels of Poetry VERSION (and its dependencies) and of uv (the version the
+# tests pin) that the tests install beside this plugin's wheel, into the Docker
+# tests' images (Debian bookworm with its Python 3.11) and into a fresh
+# virtualenv, downloaded once into .cache/poetry-wheels/poetry-VERSION, so that
+# the tests themselves reach no public index: bash scripts/poetry-wheels.sh VERSION
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 version="$1"
@@ -19,5 +19,6 @@ done
 platforms+=(--platform "manylinux2014_$arch" --platform "manylinux1_$arch")
 echo "poetry-wheels: downloading Poetry $version for Python 3.11 ($arch) into $target" >&2
 "$ROOT/.venv/bin/python" -m pip download -q --only-binary=:all: --python-version 3.11 \
-    "${platforms[@]}" -d "$target" "poetry==$version"
+    "${platforms[@]}" -d "$target" "poetry==$version" \
+    "$(grep '^uv==' "$ROOT/requirements-test.txt")"
 touch "$target/complete"

@@ -194,6 +194,66 @@ def test_cache_mount_recipe(
     assert buildkit.run(tag) == "app 0.1.1 ok\n"
 
 
+def test_uv_recipe_installs_the_classic_set_and_fetches_only_what_is_new(
+    app: Path,
+    buildkit: Docker,
+    base_image: str,
+    fixtures: Fixtures,
+    poetry: Poetry,
+    request: pytest.FixtureRequest,
+) -> None:
+    base = buildkit.isolated_base(base_image)
+    tag = tag_for(request, "image")
+    buildkit.build(app, "uv.Dockerfile", tag, base)
+    assert buildkit.run(tag) == "app 0.1.0 ok\n"
+    reference = tag_for(request, "classic")
+    buildkit.build(app, "classic.Dockerfile", reference, base)
+    assert buildkit.installed(tag) == buildkit.installed(reference)
+
+    # A new main dependency: uv's cache mount serves every other artifact.
+    add_dependency(app, "epsilon", "main")
+    poetry.run("lock", cwd=app)
+    fixtures.index.served.clear()
+    relocked = buildkit.build(app, "uv.Dockerfile", tag, base)
+    assert not relocked.cached("RUN --mount=type=cache,target=/root/.cache/uv")
+    fetched = {p.rsplit("/", 1)[1] for p in fixtures.index.served if "/files/" in p}
+    assert "epsilon-1.0-py3-none-any.whl" in fetched
+    # Nothing installed before was fetched again (Poetry's executor, which
+    # builds the git dependency, fetches the build backend: its cache is not
+    # mounted in this recipe).
+    assert fetched <= {
+        "epsilon-1.0-py3-none-any.whl",
+        "tinybackend-1.0-py3-none-any.whl",
+    }
+    assert ("epsilon", "1.0") in buildkit.installed(tag)
+
+
+def test_uv_installs_into_the_images_own_python_as_poetry_does(
+    app: Path, buildkit: Docker, base_image: str, request: pytest.FixtureRequest
+) -> None:
+    """The system-site recipe, with uv: where Poetry installs into a system
+    Python (virtualenvs.create false), so does uv."""
+
+    def with_uv(recipe: str) -> str:
+        recipe = recipe.replace(
+            '"poetry-plugin-install-locked==', '"poetry-plugin-install-locked[uv]=='
+        )
+        return recipe.replace(
+            "ENV POETRY_VIRTUALENVS_CREATE=false",
+            "ENV POETRY_VIRTUALENVS_CREATE=false POETRY_INSTALL_LOCKED_INSTALLER=uv",
+        )
+
+    base = buildkit.isolated_base(base_image)
+    tag = tag_for(request, "image")
+    buildkit.build(app, "system-site.Dockerfile", tag, base, edit=with_uv)
+    reference = tag_for(request, "poetry")
+    buildkit.build(app, "system-site.Dockerfile", reference, base)
+    assert buildkit.run(tag) == "app 0.1.0 ok\n"
+    assert buildkit.installed(tag, "python3") == buildkit.installed(
+        reference, "python3"
+    )
+
+
 def test_private_index_credentials_stay_out_of_the_image(
     fixtures: Fixtures,
     poetry: Poetry,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import uuid
@@ -14,8 +13,13 @@ from dataclasses import dataclass
 from dataclasses import field
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 DOCKER = "/usr/bin/docker"
@@ -171,10 +175,13 @@ class Docker:
         base_image: str,
         secrets: dict[str, Path] | None = None,
         options: tuple[str, ...] = (),
+        edit: Callable[[str], str] | None = None,
     ) -> Build:
         """Build docs/examples/`recipe` in `context`, as a user would (with
-        `options` as a CI recipe's command line gives them)."""
-        shutil.copy2(RECIPES / recipe, context / "Dockerfile")
+        `options` as a CI recipe's command line gives them, and the recipe
+        changed by `edit`, for a variant)."""
+        text = (RECIPES / recipe).read_text()
+        (context / "Dockerfile").write_text(edit(text) if edit else text)
         with tempfile.TemporaryDirectory() as scratch:
             iidfile = Path(scratch) / "iid"
             command = [DOCKER, "build", "--network=host", "-t", tag]

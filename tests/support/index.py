@@ -54,6 +54,8 @@ class PackageIndex:
     """Repositories that need basic auth: name -> (username, password)."""
     faults: dict[str, str] = field(default_factory=dict)
     """Injected failures: URL path prefix -> "500", "404", "hang" or "slow"."""
+    served: list[str] = field(default_factory=list)
+    """The path of every GET it answered, in order."""
     port: int = 0
     _server: ThreadingHTTPServer | None = None
 
@@ -177,6 +179,7 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self._authorized() and not self._fault():
+            self.index.served.append(self.path)
             super().do_GET()
 
     def _fault(self) -> bool:
