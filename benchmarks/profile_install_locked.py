@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.index import PackageIndex
 
-from benchmarks.install_speed import CACHE
-from benchmarks.install_speed import SELECTION
-from benchmarks.install_speed import WORKLOADS
-from benchmarks.install_speed import prepare
+from benchmarks.runner import SELECTION
+from benchmarks.runner import prepare
+from benchmarks.workloads import CACHE
+from benchmarks.workloads import WORKLOADS
 
 
 # The interpreter that runs Poetry: a profiler per thread, merged at the end.
@@ -85,12 +85,20 @@ PHASES = {
     "downloads": [("installation/executor.py", "_download_archive")],
     "hash checks": [("installation/executor.py", "_validate_archive_hash")],
     "unpacking and installing wheels": [("installation/wheel_installer.py", "install")],
+    "--installer uv: artifacts chosen from the lock": [
+        ("uv_executor.py", "choose_artifacts"),
+        ("poetry_api.py", "choose_artifacts"),
+    ],
+    "--installer uv: uv runs (waited for)": [("uv_executor.py", "run_uv")],
 }
 
 
-def profile(contender_dir: Path, env: dict[str, str], out: Path) -> float:
+def profile(
+    contender_dir: Path, env: dict[str, str], out: Path, installer: str
+) -> float:
     command = [sys.executable, "-c", PROFILED_POETRY, str(out)]
     command += ["--no-ansi", "-n", "install-locked", *SELECTION]
+    command += ["--installer", installer]
     start = time.perf_counter()
     subprocess.run(command, cwd=contender_dir, env=env, check=True, capture_output=True)
     return time.perf_counter() - start
@@ -124,6 +132,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workload", choices=list(WORKLOADS), default="large")
     parser.add_argument("--parallel", action="store_true")
+    parser.add_argument("--installer", choices=["poetry", "uv"], default="poetry")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="install-locked-profile-"))
     index = PackageIndex(work / "index")
@@ -138,9 +147,12 @@ def main() -> int:
             env = locked.env()
             if not args.parallel:
                 env["POETRY_INSTALLER_MAX_WORKERS"] = "1"
-            out = CACHE / f"profile-{args.workload}-{scenario}.prof"
-            wall = profile(locked.directory, env, out)
-            title = f"{args.workload} lock, fresh venv, {scenario} cache, {workers}"
+            out = CACHE / f"profile-{args.workload}-{args.installer}-{scenario}.prof"
+            wall = profile(locked.directory, env, out, args.installer)
+            title = (
+                f"{args.workload} lock, --installer {args.installer}, fresh venv,"
+                f" {scenario} cache, {workers}"
+            )
             report(title, wall, pstats.Stats(str(out)))
             print(f"\nfull profile: {out}")
     finally:

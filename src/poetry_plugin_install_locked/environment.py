@@ -44,8 +44,6 @@ def select_environment(
     """
     manager = EnvManager(poetry, io=io)
     try:
-        if lock_only:
-            _check_existing_python(poetry, manager)
         if lock_only and _would_create(poetry, manager):
             _check_a_python_is_allowed(poetry)
             if not name_known:
@@ -54,6 +52,7 @@ def select_environment(
     except python_version_errors() as e:
         if not lock_only:
             raise
+        _check_existing_python(poetry, manager)
         raise InstallLockedError(str(e)) from e
 
     if env.is_venv() and io.is_verbose():
@@ -69,11 +68,9 @@ def _would_create(poetry: Poetry, manager: EnvManager) -> bool:
 
 
 def _check_existing_python(poetry: Poetry, manager: EnvManager) -> None:
-    """An environment Poetry would use as it is must have a Python the lock allows.
-
-    Poetry's own error says to run `poetry env use`, which needs pyproject.toml;
-    this one says what works without it.
-    """
+    """Where Poetry refused the environment it would use as it is, for a Python
+    the lock does not allow: say so in words that work without pyproject.toml
+    (Poetry's own error says to run `poetry env use`, which needs it)."""
     env = manager.get()
     create = poetry.config.get("virtualenvs.create")
     if create and not (env.is_venv() and env.is_sane()):

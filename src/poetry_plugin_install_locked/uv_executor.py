@@ -15,6 +15,7 @@ keyring), by source name, and reach uv only through its environment.
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -23,7 +24,7 @@ import subprocess
 import threading
 
 from dataclasses import dataclass
-from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -97,12 +98,10 @@ def is_from_an_index(package: Package) -> bool:
 
 @dataclass(frozen=True)
 class Index:
-    """A package index as uv is told of it: a name, a URL, credentials."""
+    """A package index as uv is told of it."""
 
     name: str
     url: str
-    username: str | None = None
-    password: str | None = None
     searched: bool = True
     """Whether Poetry searches it for what the lock does not pin (build
     requirements); an explicit source only serves its own packages."""
@@ -112,14 +111,17 @@ class Index:
         return re.sub(r"[^A-Za-z0-9._-]", "-", self.name)
 
     @property
-    def uv_environment_stem(self) -> str:
+    def variable_stem(self) -> str:
+        """The name in environment variables, uv's and Poetry's alike."""
         return re.sub(r"[^A-Z0-9]", "_", self.uv_name.upper())
 
-    def uv_environment(self) -> dict[str, str]:
+    def credential_variables(
+        self, username: str | None, password: str | None
+    ) -> dict[str, str]:
         """Credentials as uv reads them for this index: never on a command line."""
-        credentials = {"USERNAME": self.username, "PASSWORD": self.password}
+        credentials = {"USERNAME": username, "PASSWORD": password}
         return {
-            f"UV_INDEX_{self.uv_environment_stem}_{key}": value
+            f"UV_INDEX_{self.variable_stem}_{key}": value
             for key, value in credentials.items()
             if value is not None
         }
@@ -138,6 +140,7 @@ class UvExecutor:
         self._compile = compile_bytecode
         self._binary = uv or find_uv()
         self._indexes = self._read_indexes()
+        self._credentials: dict[str, tuple[str | None, str | None]] = {}
 
     def _read_indexes(self) -> dict[str, Index]:
         config = self._poetry.config
@@ -156,8 +159,7 @@ class UvExecutor:
                     f"Source {name} has certificates.{name}.verify false, which"
                     " --installer uv does not apply: use --installer poetry."
                 )
-            username, password = http_credentials(config, name)
-            indexes[name.lower()] = Index(name, url, username, password, searched)
+            indexes[name.lower()] = Index(name, url, searched)
         return indexes
 
     def bind(self, env: Env) -> None:
@@ -170,13 +172,14 @@ class UvExecutor:
         installs = [op for op in deferred if op.job_type != "uninstall"]
         # A package uv was stopped installing has a dist-info without its
         # INSTALLER: Poetry takes it as installed, uv must redo it.
+        interrupted = self._interrupted()
         broken = [
             op
             for op in operations
             if op.skipped
             and op.job_type == "install"
             and is_from_an_index(op.package)
-            and self._interrupted(op.package.name)
+            and op.package.name in interrupted
         ]
         for op in broken:
             self._io.write_line(
@@ -238,12 +241,16 @@ class UvExecutor:
         last = ordered[-1]
         return [*options, f"--default-index={last.uv_name}={last.url}"]
 
-    def _interrupted(self, name: str) -> bool:
-        return any(
-            canonicalize_name(dist.metadata["Name"] or "") == name
-            and dist.read_text("INSTALLER") is None
-            for dist in metadata.distributions(path=self._site_packages())
-        )
+    def _interrupted(self) -> set[str]:
+        """The distributions uv was stopped installing: a dist-info without its
+        INSTALLER (uv writes that last) whose RECORD lists files that are not
+        there. Only dist-infos without INSTALLER are read."""
+        return {
+            canonicalize_name(dist_info.name.split("-", 1)[0])
+            for directory in self._site_packages()
+            for dist_info in Path(directory).glob("*.dist-info")
+            if not (dist_info / "INSTALLER").exists() and _incomplete(dist_info)
+        }
 
     def _site_packages(self) -> list[str]:
         return sorted({self._env.paths["purelib"], self._env.paths["platlib"]})
@@ -272,12 +279,16 @@ class UvExecutor:
         if index is not None:
             what += f" for source {index.name} ({index.url})"
         reason = _reason(errors) or f"exit code {status}"
-        if index is not None and index.username is None and "not found" in reason:
+        if (
+            index is not None
+            and self._credentials_of(index)[0] is None
+            and "not found" in reason
+        ):
             # uv takes a 401 from an index for a missing package.
             reason += (
                 f"; Poetry has no credentials for source {index.name}: if it needs"
                 f" them, set http-basic.{index.name} (poetry config) or"
-                f" POETRY_HTTP_BASIC_{index.uv_environment_stem}_USERNAME/_PASSWORD"
+                f" POETRY_HTTP_BASIC_{index.variable_stem}_USERNAME/_PASSWORD"
             )
         raise InstallLockedError(f"{what}: {reason}")
 
@@ -288,8 +299,24 @@ class UvExecutor:
             if not UV_DECIDES_NOT.match(key)
         }
         for index in self._indexes.values():
-            environment.update(index.uv_environment())
+            environment.update(index.credential_variables(*self._credentials_of(index)))
         return environment
+
+    def _credentials_of(self, index: Index) -> tuple[str | None, str | None]:
+        """Looked up once, when uv first runs (a keyring may be slow to ask)."""
+        if index.name not in self._credentials:
+            self._credentials[index.name] = http_credentials(
+                self._poetry.config, index.name
+            )
+        return self._credentials[index.name]
+
+
+def _incomplete(dist_info: Path) -> bool:
+    record = dist_info / "RECORD"
+    if not record.exists():
+        return True
+    rows = csv.reader(record.read_text(errors="replace").splitlines())
+    return any(row and not (dist_info.parent / row[0]).exists() for row in rows)
 
 
 def run_uv(

@@ -100,9 +100,9 @@ def test_a_source_certificate_uv_cannot_apply_is_refused_in_one_line(
 
 
 def test_credentials_reach_uv_through_its_environment_only() -> None:
-    index = Index("my-corp.idx", "https://pkgs.example/simple", "deploy", "secret")
+    index = Index("my-corp.idx", "https://pkgs.example/simple")
     assert index.uv_name == "my-corp.idx"
-    assert index.uv_environment() == {
+    assert index.credential_variables("deploy", "secret") == {
         "UV_INDEX_MY_CORP_IDX_USERNAME": "deploy",
         "UV_INDEX_MY_CORP_IDX_PASSWORD": "secret",
     }

@@ -15,6 +15,7 @@ import shutil
 import tarfile
 import threading
 import time
+import zipfile
 
 from dataclasses import dataclass
 from dataclasses import field
@@ -103,11 +104,16 @@ class PackageIndex:
         files = self.root / repository / "files"
         links = []
         for path in sorted(files.iterdir()):
-            if canonicalize_name(path.name.split("-")[0]) != name:
+            if path.suffix == ".metadata" or (
+                canonicalize_name(path.name.split("-")[0]) != name
+            ):
                 continue
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             href = html.escape(f"../../files/{path.name}#sha256={digest}")
-            links.append(f'<a href="{href}">{html.escape(path.name)}</a><br/>')
+            metadata = _core_metadata(path)
+            links.append(
+                f'<a href="{href}"{metadata}>{html.escape(path.name)}</a><br/>'
+            )
         page = self.root / repository / "simple" / name / "index.html"
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(
@@ -116,7 +122,7 @@ class PackageIndex:
 
     def start(self) -> None:
         handler = partial(_Handler, directory=str(self.root), index=self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self._server = Server(("127.0.0.1", self.port), handler)
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
@@ -124,6 +130,25 @@ class PackageIndex:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+
+
+def _core_metadata(path: Path) -> str:
+    """A wheel's METADATA served beside it, as PyPI serves it (PEP 658): the
+    link's attributes that say so, or nothing for another file."""
+    if path.suffix != ".whl":
+        return ""
+    served = path.with_name(path.name + ".metadata")
+    if not served.exists():
+        with zipfile.ZipFile(path) as wheel:
+            name = next(
+                n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")
+            )
+            served.write_bytes(wheel.read(name))
+    digest = hashlib.sha256(served.read_bytes()).hexdigest()
+    return (
+        f' data-dist-info-metadata="sha256={digest}"'
+        f' data-core-metadata="sha256={digest}"'
+    )
 
 
 def build_wheel(directory: Path, dist: Dist) -> str:
@@ -172,7 +197,20 @@ def tinybackend_wheel(directory: Path) -> str:
     )
 
 
+class Server(ThreadingHTTPServer):
+    """A threading HTTP server whose listen queue holds a client's parallel
+    connections: with socketserver's 5, the rest of a burst of connections
+    (uv opens dozens) is dropped, and each retries a second later."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class _Handler(SimpleHTTPRequestHandler):
+    # Headers and body go out in separate writes: with Nagle's algorithm, a
+    # client's delayed ACK holds each response back by tens of milliseconds.
+    disable_nagle_algorithm = True
+
     def __init__(self, *args: Any, index: PackageIndex, **kwargs: Any) -> None:
         self.index = index
         super().__init__(*args, **kwargs)

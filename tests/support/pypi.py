@@ -19,7 +19,6 @@ import threading
 from dataclasses import dataclass
 from dataclasses import field
 from http.server import BaseHTTPRequestHandler
-from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -27,6 +26,7 @@ import trustme
 
 from packaging.utils import canonicalize_name
 
+from tests.support.index import Server
 from tests.support.index import build_sdist
 from tests.support.index import build_wheel
 from tests.support.index import tinybackend_wheel
@@ -59,7 +59,7 @@ class PyPIStandIn:
     served: list[str] = field(default_factory=list)
     """Every URL it answered, in order."""
     port: int = 0
-    _server: ThreadingHTTPServer | None = None
+    _server: Server | None = None
     _ca: trustme.CA = field(default_factory=trustme.CA)
 
     @property
@@ -114,8 +114,7 @@ class PyPIStandIn:
             tls = context
             pypi = standin
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Proxy)
-        self._server.daemon_threads = True
+        self._server = Server(("127.0.0.1", self.port), Proxy)
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 

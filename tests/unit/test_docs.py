@@ -39,7 +39,7 @@ def test_every_example_is_exercised_by_the_docker_tests() -> None:
 def test_benchmarks_md_shows_the_measured_table_and_chart() -> None:
     from benchmarks.install_speed import CHART
     from benchmarks.install_speed import RESULTS
-    from benchmarks.install_speed import table
+    from benchmarks.report import table
 
     results = json.loads(RESULTS.read_text())
     docs = (ROOT / "docs" / "benchmarks.md").read_text()

@@ -1,0 +1,244 @@
+"""The install-speed benchmark's runner: the contenders, each with its commands,
+directory and caches; one timed run (wall time, peak RSS through a small
+launcher, the time until Poetry starts its operations); and the rounds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from typing import Any
+
+import tomllib
+
+from packaging.utils import canonicalize_name
+from tests.support.poetry_cli import POETRY
+from tests.support.poetry_cli import Poetry
+from tests.support.poetry_cli import installed_set
+
+from benchmarks.workloads import download_distributions
+from benchmarks.workloads import peers
+
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from tests.support.index import PackageIndex
+
+    from benchmarks.workloads import Workload
+
+
+SELECTION = ("--all-groups", "--all-extras")
+SCENARIOS = ("cold", "warm", "no-op")
+CONTENDERS = {
+    "install-locked": "install-locked",
+    "install-locked-uv": "install-locked --installer uv",
+    "poetry": "poetry install --no-root",
+    "export-pip": "export + pip",
+    "export-uv": "export + uv",
+}
+# What Poetry prints once it has planned the work, before the first operation.
+PLANNED = ("Package operations:", "No dependencies to install or update")
+# Runs a command and writes its peak RSS (KiB) to a file. A child's ru_maxrss
+# starts from its parent's at fork, so the commands are forked from this small
+# interpreter rather than from the benchmark process.
+PEAK_RSS = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(process.pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+@dataclass
+class Run:
+    wall: float
+    rss_mb: float
+    planned: float | None
+
+
+@dataclass
+class Contender:
+    """One way to install the lock: its commands, its directory and its caches."""
+
+    name: str
+    home: Path
+    directory: Path
+
+    @property
+    def venv(self) -> Path:
+        return self.directory / ".venv"
+
+    def env(self) -> dict[str, str]:
+        return Poetry(self.home, {}).env(
+            POETRY_VIRTUALENVS_IN_PROJECT="true",
+            PIP_CACHE_DIR=str(self.home / "pip-cache"),
+            PIP_DISABLE_PIP_VERSION_CHECK="1",
+            UV_CACHE_DIR=str(self.home / "uv-cache"),
+        )
+
+    def commands(self) -> list[list[str]]:
+        poetry = [str(POETRY), "--no-ansi", "-n"]
+        if self.name == "install-locked":
+            return [[*poetry, "install-locked", *SELECTION]]
+        if self.name == "install-locked --installer uv":
+            return [[*poetry, "install-locked", *SELECTION, "--installer", "uv"]]
+        if self.name == "poetry install --no-root":
+            return [[*poetry, "install", "--no-root", *SELECTION]]
+        bin_ = peers()
+        python = str(self.venv / "bin" / "python")
+        export = [
+            str(bin_ / "poetry"),
+            "--no-ansi",
+            "-n",
+            "export",
+            *SELECTION,
+            "-f",
+            "requirements.txt",
+            "-o",
+            "requirements.txt",
+        ]
+        if self.name == "export + pip":
+            venv = ["python3", "-m", "venv", "--without-pip", str(self.venv)]
+            install = [str(bin_ / "pip"), "--python", python, "install"]
+            install += ["--no-deps", "-r", "requirements.txt"]
+        else:
+            venv = [str(bin_ / "uv"), "venv", "-q", "--python", "python3", ".venv"]
+            install = [str(bin_ / "uv"), "pip", "sync", "--python", python]
+            install += ["requirements.txt"]
+        return [export, *([venv] if not self.venv.exists() else []), install]
+
+    def run(self, scenario: str) -> Run:
+        if scenario != "no-op":
+            shutil.rmtree(self.venv, ignore_errors=True)
+        if scenario == "cold":
+            shutil.rmtree(self.home, ignore_errors=True)
+        self.home.mkdir(parents=True, exist_ok=True)
+        os.sync()  # the deletions' writes must not land in the next timing
+        start = time.perf_counter()
+        rss = 0.0
+        planned = None
+        for command in self.commands():
+            offset = time.perf_counter() - start
+            step = _timed(command, self.directory, self.env())
+            rss = max(rss, step.rss_mb)
+            if step.planned is not None and planned is None:
+                planned = offset + step.planned
+        return Run(time.perf_counter() - start, rss, planned)
+
+
+def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
+    """Run one command; its wall time, its largest process's peak RSS, and when
+    Poetry said it had planned the work."""
+    rss_file = cwd.parent / "peak-rss"
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        ["python3", "-I", "-S", "-c", PEAK_RSS, str(rss_file), *command],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    planned = None
+    output = []
+    for line in process.stdout:
+        if planned is None and line.lstrip().startswith(PLANNED):
+            planned = time.perf_counter() - start
+        output.append(line)
+    process.wait()
+    wall = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(command)} failed ({process.returncode}) in {cwd}:\n"
+            + "".join(output)
+        )
+    return Run(wall, int(rss_file.read_text()) / 1024, planned)
+
+
+def prepare(
+    name: str, workload: Workload, index: PackageIndex, work: Path
+) -> list[Contender]:
+    """Lock against the local index; one directory and one home per contender."""
+    poetry = Poetry(work / "resolve-home", {})
+    dists = download_distributions(name, workload, poetry)
+    index.add_files(name, sorted(dists.iterdir()))
+    project = work / name / "project"
+    project.mkdir(parents=True)
+    pyproject = workload.pyproject(index.simple_url(name))
+    (project / "pyproject.toml").write_text(pyproject)
+    poetry.run("lock", cwd=project)
+    contenders = []
+    for slug, contender in CONTENDERS.items():
+        directory = work / name / slug / "project"
+        directory.mkdir(parents=True)
+        shutil.copy2(project / "poetry.lock", directory)
+        if not contender.startswith("install-locked"):
+            shutil.copy2(project / "pyproject.toml", directory)
+        contenders.append(Contender(contender, work / name / slug / "home", directory))
+    return contenders
+
+
+def check_same_set(contenders: list[Contender]) -> int:
+    """Every contender installed the same locked distributions (Poetry also seeds
+    pip)."""
+    lock = tomllib.loads((contenders[0].directory / "poetry.lock").read_text())
+    locked = {canonicalize_name(p["name"]) for p in lock["package"]}
+    sets = {
+        c.name: {(n, v) for n, v, _ in installed_set(c.venv) if n in locked}
+        for c in contenders
+    }
+    reference = sets.get("poetry install --no-root", next(iter(sets.values())))
+    for contender, installed in sets.items():
+        if installed != reference:
+            raise SystemExit(
+                f"{contender} installed a different set:"
+                f" {sorted(installed ^ reference)}"
+            )
+    return len(reference)
+
+
+def measure(
+    contenders: list[Contender], rounds: int, scenarios: Sequence[str] = SCENARIOS
+) -> dict[str, Any]:
+    for contender in contenders:  # untimed: proves each works, fills the caches
+        contender.run("cold")
+    packages = check_same_set(contenders)
+    runs: dict[str, dict[str, list[Run]]] = {
+        c.name: {s: [] for s in scenarios} for c in contenders
+    }
+    for round_ in range(rounds):
+        # Rotated (A B C D, B C D A, ...; two contenders simply A B A B): no
+        # contender runs twice in a row, which here slows a cold run by seconds.
+        shift = round_ % len(contenders) if len(contenders) > 2 else 0
+        order = contenders[shift:] + contenders[:shift]
+        for contender in order:
+            for scenario in scenarios:
+                runs[contender.name][scenario].append(contender.run(scenario))
+        walls = (
+            f"{c.name} "
+            + "/".join(f"{runs[c.name][s][-1].wall:.1f}" for s in scenarios)
+            for c in contenders
+        )
+        print(f"  round {round_ + 1} ({'/'.join(scenarios)} s): " + ", ".join(walls))
+    return {
+        "installed": packages,
+        "rounds": rounds,
+        "runs": {
+            contender: {
+                scenario: [
+                    {"wall": r.wall, "rss_mb": r.rss_mb, "planned": r.planned}
+                    for r in scenario_runs
+                ]
+                for scenario, scenario_runs in by_scenario.items()
+            }
+            for contender, by_scenario in runs.items()
+        },
+    }
