@@ -8,7 +8,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 version="$1"
 target="$ROOT/.cache/poetry-wheels/poetry-$version"
-[ -f "$target/complete" ] && exit 0
+uv="$(grep '^uv==' "$ROOT/requirements-test.txt")"
+# Complete once it holds the wheels of this Poetry and of the uv the tests pin.
+[ "$(cat "$target/complete" 2>/dev/null)" = "$uv" ] && exit 0
 rm -rf "$target"
 mkdir -p "$target"
 arch="$(uname -m)"
@@ -19,6 +21,5 @@ done
 platforms+=(--platform "manylinux2014_$arch" --platform "manylinux1_$arch")
 echo "poetry-wheels: downloading Poetry $version for Python 3.11 ($arch) into $target" >&2
 "$ROOT/.venv/bin/python" -m pip download -q --only-binary=:all: --python-version 3.11 \
-    "${platforms[@]}" -d "$target" "poetry==$version" \
-    "$(grep '^uv==' "$ROOT/requirements-test.txt")"
-touch "$target/complete"
+    "${platforms[@]}" -d "$target" "poetry==$version" "$uv"
+echo "$uv" >"$target/complete"

@@ -33,7 +33,6 @@ from poetry_plugin_install_locked.project import real_lock
 from poetry_plugin_install_locked.stub_manifest import build_stub_package
 from poetry_plugin_install_locked.uv_executor import UvExecutor
 from poetry_plugin_install_locked.uv_executor import installer_choice
-from poetry_plugin_install_locked.uv_executor import is_from_an_index
 
 
 if TYPE_CHECKING:
@@ -275,7 +274,7 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         deferral = None
         if uv is not None:
             uv.bind(env)
-            deferral = (is_from_an_index, uv.run)
+            deferral = (uv.takes, uv.run)
         installer = create_installer(self.io, env, poetry, package, deferral)
         installer.extras(extras)
         installer.only_groups(groups)

@@ -133,8 +133,7 @@ def installed_project(env: Env, directory: Path) -> str | None:
     otherwise and `--sync` must spare.
     """
     url = directory.resolve().as_uri()
-    paths = sorted({env.paths["purelib"], env.paths["platlib"]})
-    for dist in metadata.distributions(path=paths):
+    for dist in metadata.distributions(path=site_packages(env)):
         try:
             reference = json.loads(dist.read_text("direct_url.json") or "{}")
         except ValueError:
@@ -149,3 +148,8 @@ def marker_environment(poetry: Poetry, io: IO) -> dict[str, Any]:
     one: an active or existing virtualenv's, else those of the Python Poetry
     runs on (in an image, the base image's)."""
     return dict(EnvManager(poetry, io=io).get().marker_env)
+
+
+def site_packages(env: Env) -> list[str]:
+    """Where installers put distributions in the environment."""
+    return sorted({env.paths["purelib"], env.paths["platlib"]})

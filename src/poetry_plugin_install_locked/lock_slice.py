@@ -123,6 +123,10 @@ def _slice_package(
 
     package = dict(raw)
     package["groups"] = groups
+    # Whether only extras need it, over every group of the lock: settled, as
+    # the extras are, by the selection (which needs it, or it is not here).
+    if "optional" in package:
+        package["optional"] = False
     texts = {text for _, text in markers.values()}
     if len(texts) == 1:
         text = texts.pop()
@@ -241,7 +245,11 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(
-            "w", dir=path.parent, prefix=f".{path.name}.", delete=False
+            "w",
+            encoding="utf-8",
+            dir=path.parent,
+            prefix=f".{path.name}.",
+            delete=False,
         ) as file:
             temporary = Path(file.name)
             file.write(text)

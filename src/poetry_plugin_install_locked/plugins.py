@@ -2,12 +2,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from poetry.console.commands.command import Command
 from poetry.plugins.application_plugin import ApplicationPlugin
+
+from poetry_plugin_install_locked.exceptions import unsupported_poetry_message
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from poetry.console.application import Application
-    from poetry.console.commands.command import Command
 
 
 COMMANDS = ("install-locked", "lock-slice")
@@ -30,11 +34,32 @@ class InstallLockedApplicationPlugin(ApplicationPlugin):
             application.command_loader.register_factory(name, _factory(name))
 
 
-def _factory(name: str) -> type[Command]:
+def _factory(name: str) -> Callable[[], Command]:
     def create() -> Command:
-        command = next(
-            c for c in InstallLockedApplicationPlugin().commands if c.name == name
-        )
-        return command()
+        try:
+            commands = InstallLockedApplicationPlugin().commands
+        except (ImportError, AttributeError) as e:
+            # A Poetry whose modules the plugin cannot import at all.
+            return _Unsupported(name, e)
+        return next(command for command in commands if command.name == name)()
 
-    return create  # type: ignore[return-value]
+    return create
+
+
+class _Unsupported(Command):
+    """Says in one line that this Poetry is not supported, whatever it is asked."""
+
+    description = "Not available: this Poetry version is not supported."
+
+    def __init__(self, name: str, problem: Exception) -> None:
+        self.name = name
+        super().__init__()
+        self.ignore_validation_errors()
+        self._problem = problem
+
+    def handle(self) -> int:
+        message = unsupported_poetry_message(
+            f"{type(self._problem).__name__}: {self._problem}"
+        )
+        self.line_error(f"<error>{' '.join(message.split())}</>")
+        return 1

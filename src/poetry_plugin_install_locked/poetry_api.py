@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import threading
 
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -33,6 +33,7 @@ from poetry.repositories.repository import Repository
 from poetry.utils.password_manager import PasswordManager
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.exceptions import unsupported_poetry_message
 
 
 if TYPE_CHECKING:
@@ -52,9 +53,11 @@ if TYPE_CHECKING:
 
 
 RE_RESOLVE = "installer.re-resolve"
+Deferral = tuple[
+    "Callable[[Operation], bool]", "Callable[[list[Operation], list[Operation]], None]"
+]
 LOCAL_SOURCES = ("directory", "file")
 URL_REFERENCE_SOURCES = ("git", "url", "file", "directory")
-TESTED_POETRY = "2.0 to 2.5"
 
 
 @dataclass(frozen=True)
@@ -84,25 +87,24 @@ class Internal:
         return None
 
 
+# What the plugin relies on. Parameters are named where the plugin passes them
+# by keyword; those it passes by position, or not at all, are not checked.
 INTERNALS = (
-    Internal(Locker, "_get_locked_package", ("info", "with_dependencies")),
+    Internal(Locker, "_get_locked_package"),
     Internal(Locker, "lock_data"),
     Internal(Locker, "locked_repository"),
-    Internal(
-        Installer,
-        "__init__",
-        ("io", "env", "package", "locker", "pool", "config", "executor"),
-    ),
-    Internal(Executor, "__init__", ("env", "pool", "config", "io", "disable_cache")),
-    Internal(Executor, "_save_url_reference", ("operation",)),
-    Internal(Executor, "_execute_install", ("operation",)),
-    Internal(Executor, "_execute_update", ("operation",)),
-    Internal(Executor, "_execute_uninstall", ("operation",)),
-    Internal(Chooser, "choose_for", ("package",)),
-    Internal(Repository, "find_links_for_package", ("package",)),
-    Internal(PasswordManager, "get_http_auth", ("repo_name",)),
-    Internal(RepositoryPool, "all_repositories"),
+    Internal(Installer, "__init__", ("executor", "disable_cache")),
+    Internal(Executor, "__init__", ("disable_cache",)),
+    Internal(Executor, "_save_url_reference"),
+    Internal(Executor, "_execute_install"),
+    Internal(Executor, "_execute_update"),
+    Internal(Executor, "_execute_uninstall"),
     Internal(Executor, "enable_bytecode_compilation"),
+    Internal(Chooser, "choose_for"),
+    Internal(Repository, "find_links_for_package"),
+    Internal(RepositoryPool, "__init__", ("config",)),
+    Internal(RepositoryPool, "all_repositories"),
+    Internal(PasswordManager, "get_http_auth"),
     Internal(Config, "create", ("reload",)),
     Internal(GroupCommand, "_group_dependency_options"),
     Internal(GroupCommand, "activated_groups"),
@@ -131,12 +133,7 @@ def check_poetry_supported() -> None:
 
 
 def unsupported_poetry(problem: str) -> UnsupportedPoetryError:
-    return UnsupportedPoetryError(
-        f"Poetry {version('poetry')} is not supported by"
-        f" poetry-plugin-install-locked {version('poetry-plugin-install-locked')}"
-        f" ({problem}): install a Poetry version the plugin is tested with"
-        f" ({TESTED_POETRY}), or upgrade the plugin."
-    )
+    return UnsupportedPoetryError(unsupported_poetry_message(problem))
 
 
 def group_options() -> list[Option]:
@@ -216,34 +213,45 @@ class UrlReferenceExecutor(Executor):
     parallel workers another worker's install can land in the same clock tick,
     the lookup is served from a stale listing, and no direct_url.json is
     written; the next `poetry install` then reinstalls the package. Once every
-    worker is done, the caches are invalidated and each such package that lacks
-    one gets it, written by Poetry's own code.
+    worker is done, the caches are invalidated and each package this run
+    installed from git, a URL, a file or a directory that lacks one gets it,
+    written by Poetry's own code.
     """
 
     _skip_url_references = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._installed: list[Operation] = []
 
     def dry_run(self, dry_run: bool = True) -> Executor:
         self._skip_url_references = dry_run
         return super().dry_run(dry_run)
 
     def execute(self, operations: list[Operation]) -> int:
+        self._installed = []
         status = super().execute(operations)
         if self.enabled and not self._skip_url_references:
-            self._complete_url_references(operations)
+            self._complete_url_references()
         return status
 
-    def _complete_url_references(self, operations: list[Operation]) -> None:
-        pending = [
-            operation
-            for operation in operations
-            if operation.job_type in ("install", "update")
-            and not operation.skipped
-            and operation.package.source_type in URL_REFERENCE_SOURCES
-        ]
-        if not pending:
+    def _execute_install(self, operation: Any) -> int:
+        return self._installing(operation, super()._execute_install(operation))
+
+    def _execute_update(self, operation: Any) -> int:
+        return self._installing(operation, super()._execute_update(operation))
+
+    def _installing(self, operation: Operation, status: int) -> int:
+        """Note what this run installed: only that is completed afterwards."""
+        if status == 0 and operation.package.source_type in URL_REFERENCE_SOURCES:
+            self._installed.append(operation)
+        return status
+
+    def _complete_url_references(self) -> None:
+        if not self._installed:
             return
         importlib.invalidate_caches()
-        for operation in pending:
+        for operation in self._installed:
             if self._lacks_url_reference(operation.package):
                 self._save_url_reference(operation)
 
@@ -269,7 +277,7 @@ class DeferringExecutor(UrlReferenceExecutor):
     def __init__(
         self,
         *args: Any,
-        defers: Callable[[Package], bool],
+        defers: Callable[[Operation], bool],
         run_deferred: Callable[[list[Operation], list[Operation]], None],
         **kwargs: Any,
     ) -> None:
@@ -283,11 +291,13 @@ class DeferringExecutor(UrlReferenceExecutor):
         everything = list(operations)  # Poetry's execute() takes pip out of it
         status = super().execute(operations)
         if status == 0 and not self._skip_url_references:
-            self._run_deferred(self._deferred, everything)
+            # Worker threads recorded them in the order they ran: not that.
+            deferred = sorted(self._deferred, key=lambda op: op.package.name)
+            self._run_deferred(deferred, everything)
         return status
 
     def _defer(self, operation: Operation) -> bool:
-        if not self._defers(operation.package):
+        if not self._defers(operation):
             return False
         self._deferred.append(operation)
         return True
@@ -313,31 +323,37 @@ class LockedFilesRepository(Repository):
         ]
 
 
-def choose_artifacts(
-    packages: Sequence[Package], env: Env, config: Config
-) -> dict[str, str]:
-    """The hash of the artifact Poetry's installer would choose for each package
-    (with installer.no-binary and only-binary), from the lock's files alone."""
-    names = {(p.source_type and p.source_reference) or "pypi" for p in packages}
-    pool = RepositoryPool(
-        [LockedFilesRepository(name) for name in sorted(names)],
-        config=config,
-    )
-    chooser = Chooser(pool, env, config)
-    chosen: dict[str, str] = {}
-    for package in packages:
-        algorithm, digest = next(iter(chooser.choose_for(package).hashes.items()))
-        chosen[package.name] = f"{algorithm}:{digest}"
-    return chosen
+class ArtifactChooser:
+    """Poetry's choice of artifact for a package (its Chooser, with the
+    environment's tags and installer.no-binary/only-binary), made from the
+    lock's files alone: no network."""
+
+    def __init__(self, env: Env, config: Config) -> None:
+        self._env = env
+        self._config = config
+        self._lock = threading.Lock()
+
+    def choose(self, package: Package) -> tuple[str, str] | None:
+        """The chosen file's name and hash; None where Poetry's own executor
+        must decide (a package whose lock entry lists no files, or no file
+        Poetry would take: its executor says why)."""
+        if not package.files:
+            return None
+        name = (package.source_type and package.source_reference) or "pypi"
+        pool = RepositoryPool([LockedFilesRepository(name)], config=self._config)
+        try:
+            with self._lock:  # called from Poetry's worker threads
+                link = Chooser(pool, self._env, self._config).choose_for(package)
+        except Exception:  # noqa: BLE001 - Poetry's executor reports it
+            return None
+        algorithm, digest = next(iter(link.hashes.items()))
+        return link.filename, f"{algorithm}:{digest}"
 
 
-def package_indexes(pool: RepositoryPool) -> list[tuple[str, str, bool]]:
-    """The pool's package indexes in priority order: name, URL, and whether
-    Poetry searches it for what the lock does not pin (explicit sources only
-    serve the packages that name them)."""
-    searched = {id(repository) for repository in pool.repositories}
+def package_indexes(pool: RepositoryPool) -> list[tuple[str, str]]:
+    """The pool's package indexes (explicit sources too): name and URL."""
     return [
-        (repository.name, repository.url, id(repository) in searched)
+        (repository.name, repository.url)
         for repository in pool.all_repositories
         if isinstance(repository, HTTPRepository)
     ]
@@ -355,13 +371,11 @@ def create_installer(
     env: Env,
     poetry: Poetry,
     package: ProjectPackage,
-    deferral: tuple[
-        Callable[[Package], bool], Callable[[list[Operation], list[Operation]], None]
-    ]
-    | None = None,
+    deferral: Deferral | None = None,
 ) -> Installer:
     """Build the installer as `poetry install` does, with that executor (one that
-    hands some packages' operations to another installer, given a `deferral`)."""
+    hands some operations to another installer, given a `deferral`: which ones,
+    and what carries them out)."""
     options: dict[str, Any] = {"disable_cache": poetry.disable_cache}
     if "build_constraints" in inspect.signature(Executor).parameters:
         options["build_constraints"] = poetry.build_constraints  # Poetry >= 2.3

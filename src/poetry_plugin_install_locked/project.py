@@ -93,7 +93,7 @@ def _lock_only_poetry(
     directory = lock.path.parent
     config = _load_config(directory, io)
     if config.wants_re_resolve() and io.is_verbose():
-        io.write_line(
+        io.write_error_line(
             "<info>installer.re-resolve is ignored without pyproject.toml:"
             " installing from the groups and markers recorded in poetry.lock</>"
         )
@@ -126,7 +126,7 @@ def _load_config(directory: Path, io: IO) -> LockOnlyConfig:
     local_config = TOMLFile(directory / "poetry.toml")
     if local_config.exists():
         if io.is_debug():
-            io.write_line(f"Loading configuration file {local_config.path}")
+            io.write_error_line(f"Loading configuration file {local_config.path}")
         config.merge(local_config.read())
     return config
 

@@ -69,4 +69,5 @@ def directory_name(lock: LockFile) -> str:
     ).strip("-._")
     locked = {package.name for package in lock.packages}
     candidates = [name, f"{name}-project"] if name else []
-    return next((c for c in candidates if c not in locked), FALLBACK_NAME)
+    candidates += [FALLBACK_NAME, f"{FALLBACK_NAME}-root"]
+    return next(c for c in candidates if c not in locked)

@@ -3,14 +3,17 @@
 With `--installer uv` Poetry still decides everything: the selection, the
 environment, the operations (installs, updates, removals), the artifact of each
 package (Poetry's choice, pinned by its hash from the lock), and the output.
-What uv then does is install and remove the packages that come from a package
-index, the bulk of any lock, in one call per source: fast, from its cache, each
-artifact checked against the lock's hash. Packages from git, a URL, a file or a
-directory stay with Poetry's own executor, whose direct_url.json the next
-`poetry install` compares.
+uv then installs the packages whose chosen artifact is a wheel from a package
+index, the bulk of any lock, in one call per source, and removes what came from
+an index: fast, from its cache, each artifact checked against the lock's hash,
+and never running a build. What needs building (sdists) or comes from git, a
+URL, a file or a directory stays with Poetry's own executor, with Poetry's
+build settings and its direct_url.json, which the next `poetry install`
+compares.
 
 Credentials come from Poetry (its configuration, POETRY_HTTP_BASIC_* variables,
-keyring), by source name, and reach uv only through its environment.
+keyring, or the source's URL), by source name, and reach uv only through the
+environment of the call that fetches from that source.
 """
 
 from __future__ import annotations
@@ -27,13 +30,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import unquote
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 from cleo.io.outputs.output import Verbosity
 from packaging.utils import canonicalize_name
 from poetry.installation.operations import Update
 
+from poetry_plugin_install_locked.environment import site_packages
 from poetry_plugin_install_locked.exceptions import InstallLockedError
-from poetry_plugin_install_locked.poetry_api import choose_artifacts
+from poetry_plugin_install_locked.poetry_api import ArtifactChooser
 from poetry_plugin_install_locked.poetry_api import http_credentials
 from poetry_plugin_install_locked.poetry_api import package_indexes
 
@@ -98,13 +105,25 @@ def is_from_an_index(package: Package) -> bool:
 
 @dataclass(frozen=True)
 class Index:
-    """A package index as uv is told of it."""
+    """A package index as uv is told of it: a URL without credentials."""
 
     name: str
     url: str
-    searched: bool = True
-    """Whether Poetry searches it for what the lock does not pin (build
-    requirements); an explicit source only serves its own packages."""
+    url_credentials: tuple[str | None, str | None] = (None, None)
+    """Credentials written into the source's URL, taken out of it."""
+
+    @classmethod
+    def of(cls, name: str, url: str) -> Index:
+        parts = urlsplit(url)
+        if parts.username is None and parts.password is None:
+            return cls(name, url)
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        credentials = (
+            unquote(parts.username) if parts.username else None,
+            unquote(parts.password) if parts.password else None,
+        )
+        return cls(name, urlunsplit(parts._replace(netloc=netloc)), credentials)
 
     @property
     def uv_name(self) -> str:
@@ -130,6 +149,9 @@ class Index:
 class UvExecutor:
     """Installs and removes, with uv, what Poetry's executor hands over."""
 
+    _env: Env
+    _chooser: ArtifactChooser
+
     def __init__(
         self, poetry: Poetry, io: IO, *, compile_bytecode: bool, uv: str | None = None
     ) -> None:
@@ -141,45 +163,73 @@ class UvExecutor:
         self._binary = uv or find_uv()
         self._indexes = self._read_indexes()
         self._credentials: dict[str, tuple[str | None, str | None]] = {}
+        self._chosen: dict[tuple[str, str], str | None] = {}
 
     def _read_indexes(self) -> dict[str, Index]:
         config = self._poetry.config
         indexes: dict[str, Index] = {}
-        for name, url, searched in package_indexes(self._poetry.pool):
-            for kind in ("cert", "client-cert"):
-                if config.get(f"certificates.{name}.{kind}"):
-                    raise InstallLockedError(
-                        f"Source {name} has certificates.{name}.{kind} set, which"
-                        " --installer uv cannot apply to one source alone: use"
-                        " --installer poetry (or a certificate the whole machine"
-                        " trusts)."
-                    )
-            if config.get(f"certificates.{name}.verify") is False:
+        stems: dict[str, str] = {}
+        for name, url in package_indexes(self._poetry.pool):
+            verify = config.get(f"certificates.{name}.verify")
+            cert = config.get(f"certificates.{name}.cert")
+            if (
+                verify not in (None, True)
+                or cert not in (None, True)
+                or config.get(f"certificates.{name}.client-cert")
+            ):
                 raise InstallLockedError(
-                    f"Source {name} has certificates.{name}.verify false, which"
-                    " --installer uv does not apply: use --installer poetry."
+                    f"Source {name} has certificates of its own (certificates.{name}"
+                    " in Poetry's configuration), which --installer uv cannot apply"
+                    " to one source alone: use --installer poetry, or give uv a"
+                    " certificate bundle for every index with SSL_CERT_FILE."
                 )
-            indexes[name.lower()] = Index(name, url, searched)
+            index = Index.of(name, url)
+            if (other := stems.setdefault(index.variable_stem, name)) != name:
+                raise InstallLockedError(
+                    f"Sources {other} and {name} have one name for uv's credential"
+                    f" variables (UV_INDEX_{index.variable_stem}_*): rename one, or"
+                    " use --installer poetry."
+                )
+            indexes[name.lower()] = index
         return indexes
 
     def bind(self, env: Env) -> None:
         self._env = env
+        self._chooser = ArtifactChooser(env, self._poetry.config)
+
+    def takes(self, operation: Operation) -> bool:
+        """Whether uv carries the operation out: a removal of what came from an
+        index, or an install whose artifact, chosen by Poetry, is a wheel from
+        an index (uv builds nothing)."""
+        if not is_from_an_index(operation.package):
+            return False
+        if operation.job_type == "uninstall":
+            return True
+        return self._artifact(operation.package) is not None
+
+    def _artifact(self, package: Package) -> str | None:
+        """The hash of the wheel Poetry chose for the package, if it chose one."""
+        key = (package.name, package.version.text)
+        if key not in self._chosen:
+            choice = self._chooser.choose(package)
+            wheel = choice is not None and choice[0].endswith(".whl")
+            self._chosen[key] = choice[1] if choice and wheel else None
+        return self._chosen[key]
 
     def run(self, deferred: list[Operation], operations: list[Operation]) -> None:
         """Carry out the deferred operations: removals in one call, then the
         installs and updates, one call per package index."""
         removals = [op.package.name for op in deferred if op.job_type == "uninstall"]
         installs = [op for op in deferred if op.job_type != "uninstall"]
-        # A package uv was stopped installing has a dist-info without its
-        # INSTALLER: Poetry takes it as installed, uv must redo it.
+        # A package uv was stopped installing: Poetry takes it as installed.
         interrupted = self._interrupted()
         broken = [
             op
             for op in operations
             if op.skipped
-            and op.job_type == "install"
-            and is_from_an_index(op.package)
+            and op.skip_reason == "Already installed"
             and op.package.name in interrupted
+            and self.takes(op)
         ]
         for op in broken:
             self._io.write_line(
@@ -189,10 +239,6 @@ class UvExecutor:
             )
         if removals:
             self._run(["uninstall", *sorted(set(removals))], "")
-        packages = [op.package for op in [*installs, *broken]]
-        if not packages:
-            return
-        hashes = choose_artifacts(packages, self._env, self._poetry.config)
         # An update to the same version (from another source) is no change to uv.
         reinstall = {op.package.name for op in broken} | {
             op.package.name
@@ -200,20 +246,26 @@ class UvExecutor:
             if isinstance(op, Update)
             and op.initial_package.version == op.target_package.version
         }
-        for index, group in self._by_index(packages).items():
+        for index, group in self._by_index([*installs, *broken]).items():
             requirements = "".join(
-                f"{p.name}=={p.version.text} --hash={hashes[p.name]}\n" for p in group
+                f"{p.name}=={p.version.text} --hash={self._artifact(p)}\n"
+                for p in group
             )
-            options = ["--no-deps", "--require-hashes", *self._index_options(index)]
-            options += [f"--reinstall-package={n}" for n in sorted(reinstall)]
+            options = ["--no-deps", "--require-hashes", "--no-build"]
+            options.append(f"--default-index={index.uv_name}={index.url}")
+            options += [
+                f"--reinstall-package={p.name}" for p in group if p.name in reinstall
+            ]
             if self._compile:
                 options.append("--compile-bytecode")
             self._run(["install", *options, "-r", "-"], requirements, index)
 
-    def _by_index(self, packages: list[Package]) -> dict[Index, list[Package]]:
+    def _by_index(self, operations: list[Operation]) -> dict[Index, list[Package]]:
         groups: dict[Index, list[Package]] = {}
-        for package in packages:
-            groups.setdefault(self._index_of(package), []).append(package)
+        for operation in sorted(operations, key=lambda op: op.package.name):
+            groups.setdefault(self._index_of(operation.package), []).append(
+                operation.package
+            )
         return groups
 
     def _index_of(self, package: Package) -> Index:
@@ -231,29 +283,17 @@ class UvExecutor:
             return self._indexes["pypi"]
         return next(iter(self._indexes.values()), Index("pypi", PYPI_URL))
 
-    def _index_options(self, first: Index) -> list[str]:
-        """The package's own index first, then those Poetry searches, as the
-        pool orders them (for the build requirements of sdists); PyPI only where
-        the pool has it."""
-        searched = (i for i in self._indexes.values() if i.searched and i != first)
-        ordered = [first, *searched]
-        options = [f"--index={i.uv_name}={i.url}" for i in ordered[:-1]]
-        last = ordered[-1]
-        return [*options, f"--default-index={last.uv_name}={last.url}"]
-
     def _interrupted(self) -> set[str]:
         """The distributions uv was stopped installing: a dist-info without its
-        INSTALLER (uv writes that last) whose RECORD lists files that are not
-        there. Only dist-infos without INSTALLER are read."""
+        INSTALLER (uv writes it after the files) or with files its RECORD lists
+        missing. Only dist-infos without INSTALLER, or an unreadable RECORD,
+        are read further."""
         return {
             canonicalize_name(dist_info.name.split("-", 1)[0])
-            for directory in self._site_packages()
+            for directory in site_packages(self._env)
             for dist_info in Path(directory).glob("*.dist-info")
             if not (dist_info / "INSTALLER").exists() and _incomplete(dist_info)
         }
-
-    def _site_packages(self) -> list[str]:
-        return sorted({self._env.paths["purelib"], self._env.paths["platlib"]})
 
     def _run(
         self, arguments: Sequence[str], stdin: str, index: Index | None = None
@@ -270,7 +310,7 @@ class UvExecutor:
         command += arguments[1:]
         if self._io.is_debug():
             self._io.write_line(f"<debug>Running: {' '.join(command)}</debug>")
-        status, errors = run_uv(command, stdin, self._uv_environment())
+        status, errors = run_uv(command, stdin, self._uv_environment(index))
         if errors and (status != 0 or self._io.is_verbose()):
             self._io.write_error(errors, verbosity=Verbosity.VERBOSE)
         if status == 0:
@@ -292,31 +332,36 @@ class UvExecutor:
             )
         raise InstallLockedError(f"{what}: {reason}")
 
-    def _uv_environment(self) -> dict[str, str]:
+    def _uv_environment(self, index: Index | None) -> dict[str, str]:
+        """The user's environment, less what is Poetry's to decide, plus the
+        credentials of the one index the call fetches from."""
         environment = {
             key: value
             for key, value in os.environ.items()
             if not UV_DECIDES_NOT.match(key)
         }
-        for index in self._indexes.values():
+        if index is not None:
             environment.update(index.credential_variables(*self._credentials_of(index)))
         return environment
 
     def _credentials_of(self, index: Index) -> tuple[str | None, str | None]:
-        """Looked up once, when uv first runs (a keyring may be slow to ask)."""
+        """Poetry's for the source, else those in its URL; looked up once, when
+        uv first needs them (a keyring may be slow to ask)."""
         if index.name not in self._credentials:
-            self._credentials[index.name] = http_credentials(
-                self._poetry.config, index.name
-            )
+            username, password = http_credentials(self._poetry.config, index.name)
+            if username is None and password is None:
+                username, password = index.url_credentials
+            self._credentials[index.name] = (username, password)
         return self._credentials[index.name]
 
 
 def _incomplete(dist_info: Path) -> bool:
     record = dist_info / "RECORD"
-    if not record.exists():
+    try:
+        rows = [row for row in csv.reader(record.read_text().splitlines()) if row]
+    except (OSError, UnicodeDecodeError, csv.Error):
         return True
-    rows = csv.reader(record.read_text(errors="replace").splitlines())
-    return any(row and not (dist_info.parent / row[0]).exists() for row in rows)
+    return not rows or any(not (dist_info.parent / row[0]).exists() for row in rows)
 
 
 def run_uv(
@@ -325,34 +370,42 @@ def run_uv(
     """Run uv: its exit status and what it wrote to stderr.
 
     Ctrl-C and SIGTERM reach uv too (a signal sent to this process alone would
-    not), and uv is waited for, so that nothing installs after this returns.
+    not), and uv is waited for, so that nothing installs after this returns. A
+    SIGTERM this process ignores stays ignored.
     """
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=dict(environment),
-        text=True,
-    )
-    previous: Any = None
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    if in_main_thread:
+    started: list[subprocess.Popen[str]] = []
 
-        def forward(signum: int, frame: Any) -> None:
+    def forward(signum: int, frame: Any) -> None:
+        for process in started:
             process.send_signal(signum)
             process.wait()
-            raise SystemExit(128 + signum)
+        raise SystemExit(128 + signum)
 
+    previous: Any = None
+    handles_sigterm = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN
+    )
+    if handles_sigterm:
         previous = signal.signal(signal.SIGTERM, forward)
     try:
-        _, errors = process.communicate(stdin)
-    except KeyboardInterrupt:
-        process.send_signal(signal.SIGINT)
-        process.wait()
-        raise
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=dict(environment),
+            text=True,
+        )
+        started.append(process)
+        try:
+            _, errors = process.communicate(stdin)
+        except KeyboardInterrupt:
+            process.send_signal(signal.SIGINT)
+            process.wait()
+            raise
     finally:
-        if in_main_thread:
+        if handles_sigterm:
             signal.signal(signal.SIGTERM, previous)
     return process.returncode, errors
 

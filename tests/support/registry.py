@@ -57,6 +57,10 @@ class Registry:
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(
+                    f"docker-registry exited ({self._process.returncode})"
+                )
             try:
                 with urllib.request.urlopen(f"http://{self.host}/v2/", timeout=2):
                     return
