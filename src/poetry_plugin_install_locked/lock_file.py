@@ -95,7 +95,7 @@ class LockFile:
             if package.source_type == "legacy" and package.source_reference:
                 assert package.source_url is not None
                 sources.setdefault(
-                    package.source_reference,
+                    package.source_reference.lower(),  # Poetry's names ignore case
                     LockedSource(package.source_reference, package.source_url),
                 )
         return list(sources.values())
@@ -267,7 +267,9 @@ def _check_unique(path: Path, packages: tuple[LockedPackage, ...]) -> None:
         seen.add(key)
         if package.source_type == "legacy" and package.source_reference:
             assert package.source_url is not None
-            known = urls.setdefault(package.source_reference, package.source_url)
+            # Poetry's source names ignore case.
+            name = package.source_reference.lower()
+            known = urls.setdefault(name, package.source_url)
             if known != package.source_url:
                 raise InstallLockedError(
                     f"{path} names source {package.source_reference!r} with two urls"

@@ -5,6 +5,7 @@ never as a problem of the user's lock."""
 from __future__ import annotations
 
 import re
+import sys
 
 from importlib.metadata import version
 from typing import TYPE_CHECKING
@@ -12,13 +13,15 @@ from typing import Any
 
 import pytest
 
+from cleo.testers.command_tester import CommandTester
+from poetry.console.application import Application
+
+from poetry_plugin_install_locked.plugins import InstallLockedApplicationPlugin
 from poetry_plugin_install_locked.poetry_api import INTERNALS
 
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from cleo.testers.command_tester import CommandTester
 
     from poetry_plugin_install_locked.poetry_api import Internal
 
@@ -80,3 +83,24 @@ def test_every_problem_is_named_in_the_one_line(
     error = run(tester, project)
 
     assert re.search(rf"it has no {first}; it has no {second}\)", error), error
+
+
+def test_a_poetry_whose_modules_the_plugin_cannot_import(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The commands load when they run: a Poetry so different that the plugin's
+    own modules fail to import still gets the one line, not a traceback."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "poetry_plugin_install_locked.command", None)
+    application = Application()
+    InstallLockedApplicationPlugin().activate(application)
+    tester = CommandTester(application.find("install-locked"))
+
+    assert tester.execute("--only main") == 1
+    error = tester.io.fetch_error().strip()
+    assert error.startswith(
+        f"Poetry {version('poetry')} is not supported by poetry-plugin-install-locked"
+    )
+    assert "(ModuleNotFoundError: " in error
+    assert error.endswith("or upgrade the plugin.")
+    assert "\n" not in error

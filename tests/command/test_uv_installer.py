@@ -79,7 +79,11 @@ def test_uv_comes_from_the_extra_first() -> None:
 
 @pytest.mark.parametrize(
     ("setting", "value"),
-    [("cert", "/etc/ssl/private-ca.pem"), ("client-cert", "/etc/ssl/me.pem")],
+    [
+        ("cert", "/etc/ssl/private-ca.pem"),
+        ("cert", "false"),  # Poetry's way to turn verification off
+        ("client-cert", "/etc/ssl/me.pem"),
+    ],
 )
 def test_a_source_certificate_uv_cannot_apply_is_refused_in_one_line(
     setting: str,
@@ -92,11 +96,41 @@ def test_a_source_certificate_uv_cannot_apply_is_refused_in_one_line(
     monkeypatch.setenv(name, value)
     assert tester.execute("--only main --no-directory --installer uv") == 1
     assert tester.io.fetch_error().strip() == (
-        f"Source corp has certificates.corp.{setting} set, which --installer uv"
-        " cannot apply to one source alone: use --installer poetry (or a"
-        " certificate the whole machine trusts)."
+        "Source corp has certificates of its own (certificates.corp in Poetry's"
+        " configuration), which --installer uv cannot apply to one source alone:"
+        " use --installer poetry, or give uv a certificate bundle for every index"
+        " with SSL_CERT_FILE."
     )
     assert not (project / ".venv").exists()
+
+
+def test_two_sources_whose_credential_variables_would_collide_are_refused(
+    tester: CommandTester, project: Path
+) -> None:
+    lock = project / "poetry.lock"
+    text = lock.read_text().replace('reference = "corp"', 'reference = "my-corp"')
+    lock.write_text(
+        text.replace(
+            "files = []\ndevelop = true",
+            'files = []\n\n[package.source]\ntype = "legacy"\n'
+            'url = "https://other.example/simple"\nreference = "my.corp"\n\n'
+            '[[package]]\nname = "lib2"\nversion = "0.1"\ndescription = ""\n'
+            'optional = false\npython-versions = "*"\ngroups = ["main"]\n'
+            "files = []\ndevelop = true",
+        )
+    )
+    assert tester.execute("--only main --no-directory --installer uv") == 1
+    assert tester.io.fetch_error().strip() == (
+        "Sources my-corp and my.corp have one name for uv's credential variables"
+        " (UV_INDEX_MY_CORP_*): rename one, or use --installer poetry."
+    )
+
+
+def test_credentials_in_a_source_url_are_taken_out_of_it() -> None:
+    index = Index.of("corp", "https://deploy:s%40cret@pkgs.example:8443/simple/")
+    assert index.url == "https://pkgs.example:8443/simple/"
+    assert index.url_credentials == ("deploy", "s@cret")
+    assert Index.of("pub", "https://pypi.org/simple/").url_credentials == (None, None)
 
 
 def test_credentials_reach_uv_through_its_environment_only() -> None:

@@ -171,6 +171,17 @@ BROKEN = {
         ),
         "lists package 'pytest' 8.0 twice",
     ),
+    "one source name in two cases with two urls": (
+        LOCK.replace(
+            '[[package]]\nname = "pytest"',
+            '[[package]]\nname = "other"\nversion = "1.0"\ndescription = ""\n'
+            'optional = false\npython-versions = "*"\ngroups = ["main"]\n'
+            'files = []\n\n[package.source]\ntype = "legacy"\n'
+            'url = "https://elsewhere.example/simple"\nreference = "CORP"\n\n'
+            '[[package]]\nname = "pytest"',
+        ),
+        "names source 'CORP' with two urls",
+    ),
     "no package list": (
         LOCK.split("[[package]]")[0] + "[extras]" + LOCK.split("[extras]")[1],
         "has a malformed [[package]] list",
