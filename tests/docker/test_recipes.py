@@ -218,11 +218,12 @@ def test_uv_recipe_installs_the_classic_set_and_fetches_only_what_is_new(
     assert not relocked.cached("RUN --mount=type=cache,target=/root/.cache/uv")
     fetched = {p.rsplit("/", 1)[1] for p in fixtures.index.served if "/files/" in p}
     assert "epsilon-1.0-py3-none-any.whl" in fetched
-    # Nothing installed before was fetched again (Poetry's executor, which
-    # builds the git dependency, fetches the build backend: its cache is not
-    # mounted in this recipe).
+    # No wheel installed before was fetched again. (What Poetry's executor
+    # builds, the sdist and the git dependency, it fetches again with their
+    # build backend: its own cache is not mounted in this recipe.)
     assert fetched <= {
         "epsilon-1.0-py3-none-any.whl",
+        "sdistonly-1.0.tar.gz",
         "tinybackend-1.0-py3-none-any.whl",
     }
     assert ("epsilon", "1.0") in buildkit.installed(tag)

@@ -146,7 +146,7 @@ def test_re_resolve_setting_is_overridden_and_verbose_output_says_so(
         POETRY_INSTALLER_RE_RESOLVE="true",
     )
 
-    assert "installer.re-resolve is ignored without pyproject.toml" in result.stdout
+    assert "installer.re-resolve is ignored without pyproject.toml" in result.stderr
     assert "secretpkg" in names(installed_set(locked / ".venv"))
 
 

@@ -15,7 +15,6 @@ import shutil
 import tarfile
 import threading
 import time
-import zipfile
 
 from dataclasses import dataclass
 from dataclasses import field
@@ -104,16 +103,11 @@ class PackageIndex:
         files = self.root / repository / "files"
         links = []
         for path in sorted(files.iterdir()):
-            if path.suffix == ".metadata" or (
-                canonicalize_name(path.name.split("-")[0]) != name
-            ):
+            if canonicalize_name(path.name.split("-")[0]) != name:
                 continue
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             href = html.escape(f"../../files/{path.name}#sha256={digest}")
-            metadata = _core_metadata(path)
-            links.append(
-                f'<a href="{href}"{metadata}>{html.escape(path.name)}</a><br/>'
-            )
+            links.append(f'<a href="{href}">{html.escape(path.name)}</a><br/>')
         page = self.root / repository / "simple" / name / "index.html"
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(
@@ -130,25 +124,6 @@ class PackageIndex:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-
-
-def _core_metadata(path: Path) -> str:
-    """A wheel's METADATA served beside it, as PyPI serves it (PEP 658): the
-    link's attributes that say so, or nothing for another file."""
-    if path.suffix != ".whl":
-        return ""
-    served = path.with_name(path.name + ".metadata")
-    if not served.exists():
-        with zipfile.ZipFile(path) as wheel:
-            name = next(
-                n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")
-            )
-            served.write_bytes(wheel.read(name))
-    digest = hashlib.sha256(served.read_bytes()).hexdigest()
-    return (
-        f' data-dist-info-metadata="sha256={digest}"'
-        f' data-core-metadata="sha256={digest}"'
-    )
 
 
 def build_wheel(directory: Path, dist: Dist) -> str:
