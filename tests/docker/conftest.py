@@ -14,11 +14,14 @@ from tests.support.docker import Docker
 from tests.support.docker import derive_base_image
 from tests.support.docker import engine_problem
 from tests.support.docker import remove_images
+from tests.support.projects import write_docker_app
 
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
+    from tests.support.poetry_cli import Poetry
     from tests.support.projects import Fixtures
 
 
@@ -71,3 +74,12 @@ def docker(request: pytest.FixtureRequest, created: Created) -> Docker:
 @pytest.fixture
 def buildkit(created: Created) -> Docker:
     return Docker(buildkit=True, created=created)
+
+
+@pytest.fixture
+def app(fixtures: Fixtures, poetry: Poetry, tmp_path: Path) -> Path:
+    """A locked project whose dependencies come from the local index."""
+    directory = tmp_path / "app"
+    write_docker_app(directory, fixtures)
+    poetry.run("lock", cwd=directory)
+    return directory

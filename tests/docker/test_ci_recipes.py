@@ -24,9 +24,9 @@ import pytest
 import yaml
 
 from tests.support.docker import DOCKER
+from tests.support.docker import INSTALL_LOCKED
 from tests.support.docker import RECIPES
 from tests.support.docker import Build
-from tests.support.projects import write_docker_app
 from tests.support.registry import Registry
 from tests.support.registry import registry_problem
 
@@ -37,20 +37,9 @@ if TYPE_CHECKING:
 
     from tests.support.docker import Docker
     from tests.support.poetry_cli import Poetry
-    from tests.support.projects import Fixtures
 
 
 pytestmark = pytest.mark.docker
-
-INSTALL_LOCKED = "RUN poetry install-locked --only main"
-
-
-@pytest.fixture
-def app(fixtures: Fixtures, poetry: Poetry, tmp_path: Path) -> Path:
-    directory = tmp_path / "app"
-    write_docker_app(directory, fixtures)
-    poetry.run("lock", cwd=directory)
-    return directory
 
 
 @pytest.fixture

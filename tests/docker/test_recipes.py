@@ -11,6 +11,7 @@ import tomlkit
 
 from packaging.utils import canonicalize_name
 
+from tests.support.docker import INSTALL_LOCKED
 from tests.support.projects import PRIVATE
 from tests.support.projects import PRIVATE_PASSWORD
 from tests.support.projects import PRIVATE_USER
@@ -26,16 +27,6 @@ if TYPE_CHECKING:
 
 
 pytestmark = pytest.mark.docker
-
-INSTALL_LOCKED = "RUN poetry install-locked --only main"
-
-
-@pytest.fixture
-def app(fixtures: Fixtures, poetry: Poetry, tmp_path: Path) -> Path:
-    directory = tmp_path / "app"
-    write_docker_app(directory, fixtures)
-    poetry.run("lock", cwd=directory)
-    return directory
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ DOCKER = "/usr/bin/docker"
 ROOT = Path(__file__).resolve().parents[2]
 BASE_IMAGE = os.environ.get("BASE_IMAGE", "install-locked-test/bookworm-python:1")
 RECIPES = ROOT / "docs" / "examples"
+INSTALL_LOCKED = "RUN poetry install-locked --only main"  # the recipes' step
 
 INSTALLED = (
     "import importlib.metadata as m, json;"

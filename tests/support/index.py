@@ -12,6 +12,7 @@ import hashlib
 import html
 import io
 import shutil
+import sys
 import tarfile
 import threading
 import time
@@ -22,11 +23,17 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
 from tests.support import tinybackend
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from socketserver import BaseRequestHandler
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class PackageIndex:
     served: list[str] = field(default_factory=list)
     """The path of every GET it answered, in order."""
     port: int = 0
-    _server: ThreadingHTTPServer | None = None
+    _server: Server | None = None
 
     @property
     def url(self) -> str:
@@ -116,14 +123,12 @@ class PackageIndex:
 
     def start(self) -> None:
         handler = partial(_Handler, directory=str(self.root), index=self)
-        self._server = Server(("127.0.0.1", self.port), handler)
+        self._server = Server.serving(self.port, handler)
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.close()
 
 
 def build_wheel(directory: Path, dist: Dist) -> str:
@@ -179,6 +184,23 @@ class Server(ThreadingHTTPServer):
 
     request_queue_size = 128
     daemon_threads = True
+
+    @classmethod
+    def serving(cls, port: int, handler: Callable[..., BaseRequestHandler]) -> Server:
+        """A server on 127.0.0.1 (`port` 0: any free one), answering in a thread."""
+        server = cls(("127.0.0.1", port), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    def close(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (a download it gives up) is no error
+        of the server's, and no traceback in the output."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(SimpleHTTPRequestHandler):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import ssl
-import threading
 
 from dataclasses import dataclass
 from dataclasses import field
@@ -114,14 +113,12 @@ class PyPIStandIn:
             tls = context
             pypi = standin
 
-        self._server = Server(("127.0.0.1", self.port), Proxy)
+        self._server = Server.serving(self.port, Proxy)
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.close()
 
     # --- what PyPI answers ---------------------------------------------------
 
