@@ -85,9 +85,8 @@ PHASES = {
     "downloads": [("installation/executor.py", "_download_archive")],
     "hash checks": [("installation/executor.py", "_validate_archive_hash")],
     "unpacking and installing wheels": [("installation/wheel_installer.py", "install")],
-    "--installer uv: artifacts chosen from the lock": [
-        ("uv_executor.py", "choose_artifacts"),
-        ("poetry_api.py", "choose_artifacts"),
+    "--installer uv: artifacts chosen from the lock's files": [
+        ("uv_executor.py", "_artifact")
     ],
     "--installer uv: uv runs (waited for)": [("uv_executor.py", "run_uv")],
 }
