@@ -246,7 +246,18 @@ def test_uv_installs_into_the_images_own_python_as_poetry_does(
     )
 
 
+def with_uv_installer(recipe: str) -> str:
+    """The recipe with the plugin's uv extra, and uv installing for install-locked."""
+    recipe = recipe.replace(
+        '"poetry-plugin-install-locked==', '"poetry-plugin-install-locked[uv]=='
+    )
+    command = "poetry install-locked --only main"
+    return recipe.replace(command, f"{command} --installer uv")
+
+
+@pytest.mark.parametrize("installer", ["poetry", "uv"])
 def test_private_index_credentials_stay_out_of_the_image(
+    installer: str,
     fixtures: Fixtures,
     poetry: Poetry,
     buildkit: Docker,
@@ -265,10 +276,19 @@ def test_private_index_credentials_stay_out_of_the_image(
     base = buildkit.isolated_base(base_image)
     tag = tag_for(request, "image")
     build = buildkit.build(
-        app, "private-index.Dockerfile", tag, base, {"poetry-auth": auth}
+        app,
+        "private-index.Dockerfile",
+        tag,
+        base,
+        {"poetry-auth": auth},
+        edit=with_uv_installer if installer == "uv" else None,
     )
 
     assert ("secretpkg", "1.0") in buildkit.installed(tag)
+    dist_info = "/app/.venv/lib/python3.11/site-packages/secretpkg-1.0.dist-info"
+    # Poetry's executor writes "Poetry X.Y.Z", uv "uv".
+    written = buildkit.run(tag, "cat", f"{dist_info}/INSTALLER")
+    assert written.split()[0].lower() == installer
     assert buildkit.run(tag) == "app 0.1.0 ok\n"
     assert PRIVATE_PASSWORD not in build.output
     assert PRIVATE_PASSWORD not in buildkit.history(tag)
