@@ -26,6 +26,8 @@ from tests.support.projects import write_pathapp
 
 
 if TYPE_CHECKING:
+    import subprocess
+
     from collections.abc import Callable
     from collections.abc import Iterator
 
@@ -116,3 +118,16 @@ def lock_only_copy(template: Path, destination: Path) -> Path:
     destination.mkdir(parents=True)
     shutil.copy2(template / "poetry.lock", destination / "poetry.lock")
     return destination
+
+
+def install_over(
+    poetry: Poetry, project: Path, directory: Path, root: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """After `COPY . .` (`project` over the `directory` install-locked filled),
+    `poetry install OPTIONS` adopts its environment and installs only the
+    project itself, `root` ("app (0.1.0)")."""
+    shutil.copytree(project, directory, dirs_exist_ok=True)
+    result = poetry.run("install", *options, cwd=directory)
+    assert "No dependencies to install or update" in result.stdout
+    assert f"Installing the current project: {root}" in result.stdout
+    return result

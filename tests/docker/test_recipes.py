@@ -185,6 +185,24 @@ def test_cache_mount_recipe(
     assert buildkit.run(tag) == "app 0.1.1 ok\n"
 
 
+def with_uv_extra(recipe: str, switch: str, switched: str) -> str:
+    """The recipe with the plugin's uv extra, and `switch` (the line that turns
+    uv on) made `switched`: both must be in it, or the variant would build the
+    recipe as it is and compare Poetry's executor with itself."""
+    for text in ('"poetry-plugin-install-locked==', switch):
+        assert text in recipe, text
+    recipe = recipe.replace(
+        '"poetry-plugin-install-locked==', '"poetry-plugin-install-locked[uv]=='
+    )
+    return recipe.replace(switch, switched)
+
+
+def with_uv_option(recipe: str) -> str:
+    """The recipe with install-locked's `--installer uv`."""
+    command = "poetry install-locked --only main"
+    return with_uv_extra(recipe, command, f"{command} --installer uv")
+
+
 def test_uv_recipe_installs_the_classic_set_and_fetches_only_what_is_new(
     app: Path,
     buildkit: Docker,
@@ -227,12 +245,9 @@ def test_uv_installs_into_the_images_own_python_as_poetry_does(
     Python (virtualenvs.create false), so does uv."""
 
     def with_uv(recipe: str) -> str:
-        recipe = recipe.replace(
-            '"poetry-plugin-install-locked==', '"poetry-plugin-install-locked[uv]=='
-        )
-        return recipe.replace(
-            "ENV POETRY_VIRTUALENVS_CREATE=false",
-            "ENV POETRY_VIRTUALENVS_CREATE=false POETRY_INSTALL_LOCKED_INSTALLER=uv",
+        create = "ENV POETRY_VIRTUALENVS_CREATE=false"
+        return with_uv_extra(
+            recipe, create, f"{create} POETRY_INSTALL_LOCKED_INSTALLER=uv"
         )
 
     base = buildkit.isolated_base(base_image)
@@ -244,15 +259,6 @@ def test_uv_installs_into_the_images_own_python_as_poetry_does(
     assert buildkit.installed(tag, "python3") == buildkit.installed(
         reference, "python3"
     )
-
-
-def with_uv_installer(recipe: str) -> str:
-    """The recipe with the plugin's uv extra, and uv installing for install-locked."""
-    recipe = recipe.replace(
-        '"poetry-plugin-install-locked==', '"poetry-plugin-install-locked[uv]=='
-    )
-    command = "poetry install-locked --only main"
-    return recipe.replace(command, f"{command} --installer uv")
 
 
 @pytest.mark.parametrize("installer", ["poetry", "uv"])
@@ -281,7 +287,7 @@ def test_private_index_credentials_stay_out_of_the_image(
         tag,
         base,
         {"poetry-auth": auth},
-        edit=with_uv_installer if installer == "uv" else None,
+        edit=with_uv_option if installer == "uv" else None,
     )
 
     assert ("secretpkg", "1.0") in buildkit.installed(tag)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 import tomlkit
 
+from tests.conftest import install_over
 from tests.conftest import lock_only_copy
 from tests.e2e.test_parity import with_optional_groups
 from tests.support.poetry_cli import installed_set
@@ -55,12 +56,10 @@ def test_the_slice_installs_what_the_selection_installs_from_the_whole_lock(
     poetry.run("install-locked", cwd=sliced)  # no options: the slice decides
     assert installed_set(sliced / ".venv", sliced) == expected
 
-    # After `COPY . .` (the whole lock and pyproject.toml over the slice), Poetry
-    # adopts the environment and installs only the project itself.
-    shutil.copytree(app_template, sliced, dirs_exist_ok=True)
-    result = poetry.run("install", *with_optional_groups(selection), cwd=sliced)
-    assert "No dependencies to install or update" in result.stdout
-    assert "Installing the current project: app (0.1.0)" in result.stdout
+    # The whole lock and pyproject.toml copied over the slice.
+    install_over(
+        poetry, app_template, sliced, "app (0.1.0)", *with_optional_groups(selection)
+    )
 
 
 def test_this_environment_leaves_out_what_it_does_not_install(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import copy_project
+from tests.conftest import install_over
 from tests.conftest import lock_only_copy
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
@@ -52,10 +53,7 @@ def test_a_version_bump_keeps_the_lock_and_the_environment_built_from_it(
         reference / ".venv", reference
     )
 
-    shutil.copytree(project, layer, dirs_exist_ok=True)
-    result = poetry.run("install", "--only", "main", cwd=layer)
-    assert "No dependencies to install or update" in result.stdout
-    assert "Installing the current project: app (0.1.1)" in result.stdout
+    install_over(poetry, project, layer, "app (0.1.1)", "--only", "main")
 
 
 def test_sync_removes_what_the_selection_does_not_hold(

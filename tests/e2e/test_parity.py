@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import copy_project
+from tests.conftest import install_over
 from tests.conftest import lock_only_copy
 from tests.support.index import Dist
 from tests.support.index import PackageIndex
@@ -76,11 +76,7 @@ def test_lock_only_install_equals_poetry_install_no_root(
     assert installed == expected
     assert "app" not in names(installed)
 
-    # After `COPY . .`, Poetry adopts that environment and installs only the root.
-    shutil.copytree(app_template, locked, dirs_exist_ok=True)
-    result = poetry.run("install", *selection, cwd=locked)
-    assert "No dependencies to install or update" in result.stdout
-    assert "Installing the current project: app (0.1.0)" in result.stdout
+    result = install_over(poetry, app_template, locked, "app (0.1.0)", *selection)
     assert "Creating virtualenv" not in result.stderr
     assert installed_set(locked / ".venv", locked) - installed == {
         ("app", "0.1.0", '{"dir_info": {"editable": true}, "url": "file://<project>"}')
