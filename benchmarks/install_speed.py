@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,11 +43,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.index import PackageIndex
 
-from benchmarks.report import SCENARIO_TITLES
-from benchmarks.report import _seconds
-from benchmarks.report import _spread
 from benchmarks.report import chart
 from benchmarks.report import machine
+from benchmarks.report import medians
 from benchmarks.report import table
 from benchmarks.runner import CONTENDERS
 from benchmarks.runner import SCENARIOS
@@ -103,14 +100,7 @@ def main() -> int:
         index.stop()
         shutil.rmtree(work, ignore_errors=True)
     if partial:  # a closer look at some cells: printed, the results file kept
-        for name, data in results["workloads"].items():
-            for contender, by_scenario in data["runs"].items():
-                for scenario, runs in by_scenario.items():
-                    walls = [r["wall"] for r in runs]
-                    print(
-                        f"{name}, {SCENARIO_TITLES[scenario]}, {contender}:"
-                        f" {_seconds(statistics.median(walls))} ({_spread(walls)})"
-                    )
+        print(medians(results))
         return 0
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")

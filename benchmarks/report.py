@@ -108,6 +108,21 @@ def table(results: dict[str, Any]) -> str:
     return "\n\n".join("\n".join(t) for t in (lines, rss, planned))
 
 
+def medians(results: dict[str, Any]) -> str:
+    """One line per measured cell, for a run of some contenders or scenarios
+    only, which the tables (every contender, every scenario) cannot show."""
+    lines = []
+    for name, data in results["workloads"].items():
+        for contender, by_scenario in data["runs"].items():
+            for scenario, runs in by_scenario.items():
+                walls = [r["wall"] for r in runs]
+                lines.append(
+                    f"{name}, {SCENARIO_TITLES[scenario]}, {contender}:"
+                    f" {_seconds(statistics.median(walls))} ({_spread(walls)})"
+                )
+    return "\n".join(lines)
+
+
 def _seconds(value: float) -> str:
     return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
 
