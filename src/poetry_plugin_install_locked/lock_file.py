@@ -281,7 +281,8 @@ def _read_extras(
     path: Path, raw: Any
 ) -> dict[NormalizedName, tuple[NormalizedName, ...]]:
     if not isinstance(raw, dict) or not all(
-        isinstance(members, list) and all(isinstance(m, str) for m in members)
+        isinstance(members, list)
+        and all(isinstance(m, str) and m.strip() for m in members)
         for members in raw.values()
     ):
         raise InstallLockedError(

@@ -200,6 +200,10 @@ BROKEN = {
         _replace('Pretty = ["rich (>=13)"]', 'Pretty = "rich"'),
         "has a malformed [extras] table",
     ),
+    "an extra's empty member": (
+        _replace('Pretty = ["rich (>=13)"]', 'Pretty = [""]'),
+        "has a malformed [extras] table",
+    ),
 }
 
 
