@@ -23,6 +23,7 @@ from poetry.core.constraints.version import Version
 from poetry.utils.env import EnvManager
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.installed import site_packages
 from poetry_plugin_install_locked.poetry_api import python_finder
 from poetry_plugin_install_locked.poetry_api import python_version_errors
 
@@ -148,8 +149,3 @@ def marker_environment(poetry: Poetry, io: IO) -> dict[str, Any]:
     one: an active or existing virtualenv's, else those of the Python Poetry
     runs on (in an image, the base image's)."""
     return dict(EnvManager(poetry, io=io).get().marker_env)
-
-
-def site_packages(env: Env) -> list[str]:
-    """Where installers put distributions in the environment."""
-    return sorted({env.paths["purelib"], env.paths["platlib"]})

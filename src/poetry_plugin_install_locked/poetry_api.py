@@ -25,6 +25,7 @@ from poetry.core.packages.utils.link import Link
 from poetry.installation.chooser import Chooser
 from poetry.installation.executor import Executor
 from poetry.installation.installer import Installer
+from poetry.installation.operations import Install
 from poetry.packages.locker import Locker
 from poetry.repositories import RepositoryPool
 from poetry.repositories.http_repository import HTTPRepository
@@ -34,6 +35,7 @@ from poetry.utils.password_manager import PasswordManager
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.exceptions import unsupported_poetry_message
+from poetry_plugin_install_locked.installed import interrupted_installs
 
 
 if TYPE_CHECKING:
@@ -53,9 +55,7 @@ if TYPE_CHECKING:
 
 
 RE_RESOLVE = "installer.re-resolve"
-Deferral = tuple[
-    "Callable[[Operation], bool]", "Callable[[list[Operation], list[Operation]], None]"
-]
+Deferral = tuple["Callable[[Operation], bool]", "Callable[[list[Operation]], None]"]
 LOCAL_SOURCES = ("directory", "file")
 URL_REFERENCE_SOURCES = ("git", "url", "file", "directory")
 
@@ -230,10 +230,30 @@ class UrlReferenceExecutor(Executor):
 
     def execute(self, operations: list[Operation]) -> int:
         self._installed = []
+        self._reinstall_interrupted(operations)
         status = super().execute(operations)
         if self.enabled and not self._skip_url_references:
             self._complete_url_references()
         return status
+
+    def _reinstall_interrupted(self, operations: list[Operation]) -> None:
+        """A package whose install was cut short leaves a dist-info that Poetry
+        takes as installed, and skips: install it again, so that a re-run after
+        Ctrl-C or `docker stop` converges."""
+        interrupted = interrupted_installs(self._env)
+        for i, operation in enumerate(operations):
+            package = operation.package
+            if (
+                operation.skipped
+                and operation.skip_reason == "Already installed"
+                and package.name in interrupted
+            ):
+                self._io.write_line(
+                    f"  - Reinstalling <c1>{package.pretty_name}</c1>"
+                    f" (<c2>{package.full_pretty_version}</c2>):"
+                    " an earlier install did not finish"
+                )
+                operations[i] = Install(package, priority=int(operation.priority))
 
     def _execute_install(self, operation: Any) -> int:
         return self._installing(operation, super()._execute_install(operation))
@@ -278,7 +298,7 @@ class DeferringExecutor(UrlReferenceExecutor):
         self,
         *args: Any,
         defers: Callable[[Operation], bool],
-        run_deferred: Callable[[list[Operation], list[Operation]], None],
+        run_deferred: Callable[[list[Operation]], None],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -288,12 +308,10 @@ class DeferringExecutor(UrlReferenceExecutor):
 
     def execute(self, operations: list[Operation]) -> int:
         self._deferred = []
-        everything = list(operations)  # Poetry's execute() takes pip out of it
         status = super().execute(operations)
         if status == 0 and not self._skip_url_references:
             # Worker threads recorded them in the order they ran: not that.
-            deferred = sorted(self._deferred, key=lambda op: op.package.name)
-            self._run_deferred(deferred, everything)
+            self._run_deferred(sorted(self._deferred, key=lambda op: op.package.name))
         return status
 
     def _defer(self, operation: Operation) -> bool:

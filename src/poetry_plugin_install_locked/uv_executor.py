@@ -18,7 +18,6 @@ environment of the call that fetches from that source.
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
@@ -27,7 +26,6 @@ import subprocess
 import threading
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import unquote
@@ -35,11 +33,10 @@ from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
 from cleo.io.outputs.output import Verbosity
-from packaging.utils import canonicalize_name
 from poetry.installation.operations import Update
 
-from poetry_plugin_install_locked.environment import site_packages
 from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.installed import interrupted_installs
 from poetry_plugin_install_locked.poetry_api import ArtifactChooser
 from poetry_plugin_install_locked.poetry_api import http_credentials
 from poetry_plugin_install_locked.poetry_api import package_indexes
@@ -216,37 +213,26 @@ class UvExecutor:
             self._chosen[key] = choice[1] if choice and wheel else None
         return self._chosen[key]
 
-    def run(self, deferred: list[Operation], operations: list[Operation]) -> None:
+    def run(self, deferred: list[Operation]) -> None:
         """Carry out the deferred operations: removals in one call, then the
         installs and updates, one call per package index."""
         removals = [op.package.name for op in deferred if op.job_type == "uninstall"]
         installs = [op for op in deferred if op.job_type != "uninstall"]
-        # A package uv was stopped installing: Poetry takes it as installed.
-        interrupted = self._interrupted()
-        broken = [
-            op
-            for op in operations
-            if op.skipped
-            and op.skip_reason == "Already installed"
-            and op.package.name in interrupted
-            and self.takes(op)
-        ]
-        for op in broken:
-            self._io.write_line(
-                f"  - Reinstalling <c1>{op.package.pretty_name}</c1>"
-                f" (<c2>{op.package.full_pretty_version}</c2>):"
-                " an earlier install did not finish"
-            )
         if removals:
             self._run(["uninstall", *sorted(set(removals))], "")
-        # An update to the same version (from another source) is no change to uv.
-        reinstall = {op.package.name for op in broken} | {
+        # uv takes a distribution whose install was cut short, or updated to the
+        # same version (from another source), as installed already.
+        interrupted = interrupted_installs(self._env)
+        reinstall = {
             op.package.name
             for op in installs
-            if isinstance(op, Update)
-            and op.initial_package.version == op.target_package.version
+            if op.package.name in interrupted
+            or (
+                isinstance(op, Update)
+                and op.initial_package.version == op.target_package.version
+            )
         }
-        for index, group in self._by_index([*installs, *broken]).items():
+        for index, group in self._by_index(installs).items():
             requirements = "".join(
                 f"{p.name}=={p.version.text} --hash={self._artifact(p)}\n"
                 for p in group
@@ -282,18 +268,6 @@ class UvExecutor:
         if "pypi" in self._indexes:
             return self._indexes["pypi"]
         return next(iter(self._indexes.values()), Index("pypi", PYPI_URL))
-
-    def _interrupted(self) -> set[str]:
-        """The distributions uv was stopped installing: a dist-info without its
-        INSTALLER (uv writes it after the files) or with files its RECORD lists
-        missing. Only dist-infos without INSTALLER, or an unreadable RECORD,
-        are read further."""
-        return {
-            canonicalize_name(dist_info.name.split("-", 1)[0])
-            for directory in site_packages(self._env)
-            for dist_info in Path(directory).glob("*.dist-info")
-            if not (dist_info / "INSTALLER").exists() and _incomplete(dist_info)
-        }
 
     def _run(
         self, arguments: Sequence[str], stdin: str, index: Index | None = None
@@ -353,15 +327,6 @@ class UvExecutor:
                 username, password = index.url_credentials
             self._credentials[index.name] = (username, password)
         return self._credentials[index.name]
-
-
-def _incomplete(dist_info: Path) -> bool:
-    record = dist_info / "RECORD"
-    try:
-        rows = [row for row in csv.reader(record.read_text().splitlines()) if row]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return True
-    return not rows or any(not (dist_info.parent / row[0]).exists() for row in rows)
 
 
 def run_uv(

@@ -21,6 +21,7 @@ from tests.support.index import Dist
 from tests.support.index import PackageIndex
 from tests.support.index import build_sdist
 from tests.support.index import build_wheel
+from tests.support.poetry_cli import INSTALLERS
 from tests.support.poetry_cli import Poetry
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
@@ -390,20 +391,22 @@ def test_an_install_interrupted_while_uv_runs_converges_on_a_re_run(
     assert installed_set(locked / ".venv") == fragile.expected
 
 
-def test_a_package_uv_left_half_installed_is_installed_again(
-    fragile: Fragile, poetry: Poetry, tmp_path: Path
+@pytest.mark.parametrize("installer", INSTALLERS)
+def test_a_package_left_half_installed_is_installed_again(
+    installer: str, fragile: Fragile, poetry: Poetry, tmp_path: Path
 ) -> None:
-    """What uv leaves when it is killed mid-install: a dist-info without its
-    INSTALLER (uv writes that last) over a package missing files. Poetry takes
-    it as installed; the re-run installs it again."""
-    uv = poetry.installing_with("uv")
+    """What an installer killed mid-install leaves: a dist-info without its
+    INSTALLER (Poetry's executor and uv write it after the files) over a
+    package missing files. Poetry takes it as installed; the re-run installs
+    it again."""
+    installs = poetry.installing_with(installer)
     locked = lock_only_copy(fragile.template, tmp_path / "app")
-    uv.run("install-locked", cwd=locked)
+    installs.run("install-locked", cwd=locked)
     site_packages = next((locked / ".venv").glob("lib/python*/site-packages"))
     (site_packages / "alpha-1.0.dist-info" / "INSTALLER").unlink()
     (site_packages / "alpha" / "__init__.py").unlink()
 
-    result = uv.run("install-locked", cwd=locked)
+    result = installs.run("install-locked", cwd=locked)
 
     assert (
         "Reinstalling alpha (1.0): an earlier install did not finish" in result.stdout
