@@ -23,6 +23,7 @@ differential:3.12:$POETRY_NEWEST differential:3.13:$POETRY_NEWEST"
 for minor in $POETRY_MINORS; do
     DEFAULT_MATRIX="$DEFAULT_MATRIX differential:3.11:$minor"
 done
+WHOLE_RUN=$([ -z "${MATRIX:-}" ] && echo 1 || echo 0)
 MATRIX="${MATRIX:-$DEFAULT_MATRIX}"
 # The tests the matrix repeats: unit, command, and every comparison with Poetry.
 DIFFERENTIAL=(-m "differential or not (e2e or docker or docs)")
@@ -42,6 +43,25 @@ rm -rf "$ROOT/.cache/dist"
 { "$VENV/bin/python" -m build -q -o "$ROOT/.cache/dist" . >/dev/null &&
     "$VENV/bin/twine" check --strict "$ROOT"/.cache/dist/*; } || FAILED=1
 SUMMARY+=("$([ $FAILED = 0 ] && echo PASS || echo FAIL)  ruff, ruff format, mypy, build, twine check")
+
+# The README's first command on a fresh clone: the demo, run in a copy of the
+# tree that has no .venv and no caches, must set up everything it needs itself.
+demo_on_a_clean_copy() {
+    local copy begin=$SECONDS verdict=PASS took
+    copy="$(mktemp -d)"
+    git ls-files -z --cached --others --exclude-standard |
+        tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$copy"
+    if ! bash "$copy/scripts/demo.sh" >"$LOGS/demo.log" 2>&1 </dev/null; then
+        verdict=FAIL FAILED=1
+        tail -n 30 "$LOGS/demo.log"
+    fi
+    rm -rf "$copy"
+    took=$((SECONDS - begin))
+    SUMMARY+=("$(printf '%s  demo, in a copy of the tree without .venv  %dm%02ds' \
+        "$verdict" $((took / 60)) $((took % 60)))")
+}
+# The whole run checks it; a MATRIX of one's own skips it.
+[ $WHOLE_RUN = 1 ] && demo_on_a_clean_copy
 
 # The whole suites install Poetry's wheels beside the plugin's (into Docker
 # images, and a fresh virtualenv): the set-up fetches them, the tests never do.
