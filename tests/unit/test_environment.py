@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,8 +20,6 @@ from tests.unit.test_lock_file import LOCK
 
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from poetry.poetry import Poetry
     from poetry.utils.env import Env
 
@@ -109,13 +110,15 @@ def test_with_the_project_name_poetrys_cache_dir_venv_is_used(
     assert env.path.name.startswith(f"{expected}-py")
 
 
-def test_a_python_the_lock_does_not_allow_is_one_line(directory: Path) -> None:
-    lock = directory / "poetry.lock"
-    lock.write_text(
-        lock.read_text().replace(
-            'python-versions = "^3.9"', 'python-versions = ">=3.99"'
-        )
-    )
+def test_a_python_the_lock_does_not_allow_is_one_line(
+    directory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Poetry looks for another interpreter the lock allows: only the running
+    # one is on offer, so the search takes no time and finds none.
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
+    for manager in ("PYENV_ROOT", "ASDF_DATA_DIR", "RYE_HOME", "UV_PYTHON_INSTALL_DIR"):
+        monkeypatch.setenv(manager, str(tmp_path / "none"))
+    disallow_this_python(directory)
     with pytest.raises(
         InstallLockedError,
         match=r"^Python 3\.\d+\.\d+ is not allowed by python-versions >=3\.99 in poetry\.lock",
