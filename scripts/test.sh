@@ -3,30 +3,38 @@
 #
 # Sets up the virtualenvs, the Poetry wheels the tests install (and, as root, a
 # Docker engine with its base image), runs ruff and mypy, then the test
-# matrix, where every entry runs in a virtualenv of its own:
-#   - the whole suite on the newest and the oldest Poetry supported, on Python 3.11;
-#   - the differential and command tests on Pythons 3.9 to 3.13 (each with the
-#     newest Poetry that supports it) and on every other Poetry minor (Python 3.11),
-#     two entries at a time.
+# matrix, where every entry runs in a virtualenv of its own, two at a time:
+#   - full: the whole suite, Docker recipes included, on the newest Poetry (the
+#     recipes pin it), Python 3.11;
+#   - e2e: the whole suite but the Docker recipes, on the oldest Poetry;
+#   - differential: the unit, command and differential tests on Pythons 3.9 to
+#     3.13 (each with the newest Poetry that supports it) and on every other
+#     Poetry minor (Python 3.11; Poetry 2.2 is the Python 3.9 entry's).
 # Every entry runs; a summary of each one's result follows, and the command fails
 # if any failed. An interpreter this machine lacks is reported and skipped.
-# MATRIX="full:3.11:2.5.1 differential:3.9:2.2.1" runs only the entries listed;
+# MATRIX="e2e:3.11:2.5.1 differential:3.9:2.2.1" runs only the entries listed;
 # pytest arguments go to every entry.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup-venv.sh
 set +e
 
-DEFAULT_MATRIX="full:3.11:$POETRY_NEWEST full:3.11:$POETRY_OLDEST
+# Longest first: the pool of two then ends with short entries on both sides.
+DEFAULT_MATRIX="full:3.11:$POETRY_NEWEST e2e:3.11:$POETRY_OLDEST
 differential:3.9:$POETRY_NEWEST_PY39 differential:3.10:$POETRY_NEWEST
 differential:3.12:$POETRY_NEWEST differential:3.13:$POETRY_NEWEST"
 for minor in $POETRY_MINORS; do
+    [ "$minor" = "$POETRY_NEWEST_PY39" ] && continue
     DEFAULT_MATRIX="$DEFAULT_MATRIX differential:3.11:$minor"
 done
 WHOLE_RUN=$([ -z "${MATRIX:-}" ] && echo 1 || echo 0)
 MATRIX="${MATRIX:-$DEFAULT_MATRIX}"
-# The tests the matrix repeats: unit, command, and every comparison with Poetry.
-DIFFERENTIAL=(-m "differential or not (e2e or docker or docs)")
+# What each kind of entry runs.
+declare -A SELECT=(
+    [full]=""
+    [e2e]="not docker"
+    [differential]="differential or not (e2e or docker or docs)"
+)
 LOGS="$ROOT/.test-logs"
 rm -rf "$LOGS" && mkdir -p "$LOGS"
 SUMMARY=()
@@ -67,7 +75,7 @@ demo_on_a_clean_copy() {
 # images, and a fresh virtualenv): the set-up fetches them, the tests never do.
 for entry in $MATRIX; do
     IFS=: read -r kind _ poetry <<<"$entry"
-    [ "$kind" = full ] || continue
+    [ "$kind" = differential ] && continue
     bash scripts/poetry-wheels.sh "$poetry" || fail "test.sh: no wheels of Poetry $poetry"
 done
 if [ "$(id -u)" = 0 ] && [[ " $MATRIX " == *" full:"* ]]; then
@@ -90,11 +98,9 @@ run_entry() {
     {
         echo "==> $kind tests: Python $minor ($python), Poetry $poetry"
         if venv="$(matrix_venv "$python" "$poetry")"; then
-            if [ "$kind" = full ]; then
-                "$venv/bin/pytest" -p no:cacheprovider "$@"
-            else
-                "$venv/bin/pytest" -p no:cacheprovider "${DIFFERENTIAL[@]}" "$@"
-            fi
+            local select=()
+            [ -n "${SELECT[$kind]}" ] && select=(-m "${SELECT[$kind]}")
+            "$venv/bin/pytest" -p no:cacheprovider "${select[@]}" "$@"
         else
             echo "could not set up the venv"
             false
@@ -117,36 +123,23 @@ report() {
     grep -q '^FAIL' "$log.result" && FAILED=1
 }
 
-# The whole suites one at a time, their output as they go (timing-sensitive
-# tests and Docker builds get the machine to themselves).
+# The entries two at a time, each reported as it ends, the next started then.
+declare -A running=()
+wait_for_one() {
+    local done
+    wait -n -p done "${!running[@]}"
+    report "${running[$done]}"
+    unset "running[$done]"
+}
 for entry in $MATRIX; do
     IFS=: read -r kind minor poetry <<<"$entry"
-    [ "$kind" = full ] || continue
-    log="$LOGS/$kind-py$minor-poetry-$poetry.log"
-    : >"$log"
+    [ -n "${SELECT[$kind]+set}" ] || fail "test.sh: no kind of entry $kind in $entry"
+    [ ${#running[@]} -ge 2 ] && wait_for_one
     run_entry "$kind" "$minor" "$poetry" "$@" &
-    tail --pid=$! -n +1 -f "$log"
-    wait
-    SUMMARY+=("$(cat "$log.result")")
-    grep -q '^FAIL' "$log.result" && FAILED=1
+    running[$!]="$LOGS/$kind-py$minor-poetry-$poetry.log"
 done
-
-# The differential entries two at a time, each reported when it ends.
-running=()
-for entry in $MATRIX; do
-    IFS=: read -r kind minor poetry <<<"$entry"
-    [ "$kind" = full ] && continue
-    if [ ${#running[@]} -ge 2 ]; then
-        wait "${running[0]%%:*}"
-        report "${running[0]#*:}"
-        running=("${running[@]:1}")
-    fi
-    run_entry "$kind" "$minor" "$poetry" "$@" &
-    running+=("$!:$LOGS/$kind-py$minor-poetry-$poetry.log")
-done
-for job in "${running[@]}"; do
-    wait "${job%%:*}"
-    report "${job#*:}"
+while [ ${#running[@]} -gt 0 ]; do
+    wait_for_one
 done
 
 echo
