@@ -11,22 +11,22 @@ from cleo.io.outputs.output import Type
 from cleo.io.outputs.output import Verbosity
 from packaging.utils import canonicalize_name
 from poetry.console.commands.group_command import GroupCommand
-from poetry.plugins.plugin_manager import PluginManager
 
 from poetry_plugin_install_locked.environment import installed_project
 from poetry_plugin_install_locked.environment import marker_environment
 from poetry_plugin_install_locked.environment import select_environment
 from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.executors import create_installer
 from poetry_plugin_install_locked.lock_file import check_local_paths
 from poetry_plugin_install_locked.lock_file import missing_directory
 from poetry_plugin_install_locked.lock_slice import Selection
 from poetry_plugin_install_locked.lock_slice import slice_lock
 from poetry_plugin_install_locked.lock_slice import write_atomically
-from poetry_plugin_install_locked.poetry_api import check_poetry_supported
-from poetry_plugin_install_locked.poetry_api import create_installer
-from poetry_plugin_install_locked.poetry_api import group_options
-from poetry_plugin_install_locked.poetry_api import keyring_preflight
-from poetry_plugin_install_locked.poetry_api import project_directory
+from poetry_plugin_install_locked.poetry_support import check_poetry_supported
+from poetry_plugin_install_locked.poetry_support import ensure_project_plugins
+from poetry_plugin_install_locked.poetry_support import group_options
+from poetry_plugin_install_locked.poetry_support import keyring_preflight
+from poetry_plugin_install_locked.poetry_support import project_directory
 from poetry_plugin_install_locked.project import Project
 from poetry_plugin_install_locked.project import load_project
 from poetry_plugin_install_locked.project import real_lock
@@ -244,7 +244,7 @@ default: narrow them with <info>--only main</> or <info>--without</>.
                     f" which names the project {poetry.package.pretty_name}.</warning>"
                 )
             if not self.option("no-plugins"):
-                PluginManager.ensure_project_plugins(poetry, self.io)
+                ensure_project_plugins(poetry, self.io)
         else:
             check_local_paths(lock, skip_directories=self.option("no-directory"))
         groups, extras = self.selection()

@@ -24,8 +24,8 @@ from poetry.utils.env import EnvManager
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.installed import site_packages
-from poetry_plugin_install_locked.poetry_api import python_finder
-from poetry_plugin_install_locked.poetry_api import python_version_errors
+from poetry_plugin_install_locked.poetry_support import python_finder
+from poetry_plugin_install_locked.poetry_support import python_version_errors
 
 
 if TYPE_CHECKING:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from poetry.factory import Factory
+from poetry.repositories.http_repository import HTTPRepository
+from poetry.utils.password_manager import PasswordManager
 
 
 if TYPE_CHECKING:
@@ -56,3 +58,19 @@ def create_pool(
         for source in sources
     ]
     return Factory.create_pool(config, pool_sources, io, disable_cache=disable_cache)
+
+
+def package_indexes(pool: RepositoryPool) -> list[tuple[str, str]]:
+    """The pool's package indexes (explicit sources too): name and URL."""
+    return [
+        (repository.name, repository.url)
+        for repository in pool.all_repositories
+        if isinstance(repository, HTTPRepository)
+    ]
+
+
+def http_credentials(config: Config, name: str) -> tuple[str | None, str | None]:
+    """A source's credentials, as Poetry finds them: its configuration,
+    POETRY_HTTP_BASIC_* variables, keyring."""
+    credential = PasswordManager(config).get_http_auth(name)
+    return credential.username, credential.password

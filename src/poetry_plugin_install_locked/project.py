@@ -14,15 +14,14 @@ from typing import TYPE_CHECKING
 
 from poetry.core.factory import Factory
 from poetry.poetry import Poetry
-from poetry.toml import TOMLFile
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_file import LOCK_FILE_NAME
 from poetry_plugin_install_locked.lock_file import check_readable
 from poetry_plugin_install_locked.lock_file import read_lock_file
+from poetry_plugin_install_locked.lock_only import LockOnlyLocker
+from poetry_plugin_install_locked.lock_only import load_lock_only_config
 from poetry_plugin_install_locked.package_sources import create_pool
-from poetry_plugin_install_locked.poetry_api import LockOnlyLocker
-from poetry_plugin_install_locked.poetry_api import load_lock_only_config
 from poetry_plugin_install_locked.stub_manifest import build_stub_package
 
 
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     from cleo.io.io import IO
 
     from poetry_plugin_install_locked.lock_file import LockFile
-    from poetry_plugin_install_locked.poetry_api import LockOnlyConfig
 
 
 PYPROJECT = "pyproject.toml"
@@ -91,7 +89,7 @@ def _lock_only_poetry(
     lock: LockFile, io: IO, project_name: str | None, disable_cache: bool
 ) -> Poetry:
     directory = lock.path.parent
-    config = _load_config(directory, io)
+    config = load_lock_only_config(directory, io)
     if config.wants_re_resolve() and io.is_verbose():
         io.write_error_line(
             "<info>installer.re-resolve is ignored without pyproject.toml:"
@@ -119,16 +117,6 @@ def _lock_only_poetry(
         )
     )
     return poetry
-
-
-def _load_config(directory: Path, io: IO) -> LockOnlyConfig:
-    config = load_lock_only_config()
-    local_config = TOMLFile(directory / "poetry.toml")
-    if local_config.exists():
-        if io.is_debug():
-            io.write_error_line(f"Loading configuration file {local_config.path}")
-        config.merge(local_config.read())
-    return config
 
 
 def real_lock(poetry: Poetry) -> LockFile:

@@ -28,18 +28,18 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import cast
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
 from cleo.io.outputs.output import Verbosity
-from poetry.installation.operations import Update
 
+from poetry_plugin_install_locked.artifacts import ArtifactChooser
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.installed import interrupted_installs
-from poetry_plugin_install_locked.poetry_api import ArtifactChooser
-from poetry_plugin_install_locked.poetry_api import http_credentials
-from poetry_plugin_install_locked.poetry_api import package_indexes
+from poetry_plugin_install_locked.package_sources import http_credentials
+from poetry_plugin_install_locked.package_sources import package_indexes
 
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
     from cleo.io.io import IO
     from poetry.core.packages.package import Package
+    from poetry.installation.operations import Update
     from poetry.installation.operations.operation import Operation
     from poetry.poetry import Poetry
     from poetry.utils.env import Env
@@ -226,11 +227,7 @@ class UvExecutor:
         reinstall = {
             op.package.name
             for op in installs
-            if op.package.name in interrupted
-            or (
-                isinstance(op, Update)
-                and op.initial_package.version == op.target_package.version
-            )
+            if op.package.name in interrupted or _updates_to_the_same_version(op)
         }
         for index, group in self._by_index(installs).items():
             requirements = "".join(
@@ -327,6 +324,14 @@ class UvExecutor:
                 username, password = index.url_credentials
             self._credentials[index.name] = (username, password)
         return self._credentials[index.name]
+
+
+def _updates_to_the_same_version(operation: Operation) -> bool:
+    """An update that keeps the version (the package comes from another source)."""
+    if operation.job_type != "update":
+        return False
+    update = cast("Update", operation)
+    return update.initial_package.version == update.target_package.version
 
 
 def run_uv(

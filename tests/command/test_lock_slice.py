@@ -23,8 +23,8 @@ from poetry.console.application import Application
 
 from poetry_plugin_install_locked.lock_file import check_readable
 from poetry_plugin_install_locked.lock_file import read_lock_file
+from poetry_plugin_install_locked.lock_only import LockOnlyLocker
 from poetry_plugin_install_locked.plugins import InstallLockedApplicationPlugin
-from poetry_plugin_install_locked.poetry_api import LockOnlyLocker
 
 
 if TYPE_CHECKING:

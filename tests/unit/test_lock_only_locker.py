@@ -12,7 +12,7 @@ from poetry.packages.locker import Locker
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_file import check_readable
 from poetry_plugin_install_locked.lock_file import read_lock_file
-from poetry_plugin_install_locked.poetry_api import LockOnlyLocker
+from poetry_plugin_install_locked.lock_only import LockOnlyLocker
 from tests.unit.test_lock_file import LOCK
 from tests.unit.test_lock_file import write
 

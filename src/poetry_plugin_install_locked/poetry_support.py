@@ -1,0 +1,199 @@
+"""The supported Poetry: what the plugin relies on, checked before anything runs.
+
+The plugin leans on a few Poetry internals, each in the module of its concept
+(lock_only, executors, artifacts, package_sources, environment). Every one of
+them is listed in INTERNALS and checked here first, so that a Poetry release
+that renames one is reported as unsupported, in one line naming the Poetry
+version, never as a problem of the user's lock. What differs between the
+supported versions is bridged here too.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+from poetry.config.config import Config
+from poetry.console.application import Application
+from poetry.console.commands.group_command import GroupCommand
+from poetry.factory import Factory
+from poetry.installation.chooser import Chooser
+from poetry.installation.executor import Executor
+from poetry.installation.installer import Installer
+from poetry.installation.operations import Install
+from poetry.packages.locker import Locker
+from poetry.plugins.plugin_manager import PluginManager
+from poetry.repositories import RepositoryPool
+from poetry.repositories.repository import Repository
+from poetry.utils.env import EnvManager
+from poetry.utils.env.site_packages import SitePackages
+from poetry.utils.password_manager import PasswordManager
+
+from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.exceptions import unsupported_poetry_message
+
+
+if TYPE_CHECKING:
+    from cleo.io.inputs.option import Option
+    from cleo.io.io import IO
+    from poetry.poetry import Poetry
+
+
+@dataclass(frozen=True)
+class Internal:
+    """A Poetry attribute the plugin relies on, and the parameters it passes.
+
+    An attribute set on instances is found among the names its owner's
+    `__init__` assigns, where the class itself does not hold it.
+    """
+
+    owner: type[Any]
+    name: str
+    parameters: tuple[str, ...] = ()
+    instance: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.owner.__name__}.{self.name}"
+
+    def problem(self) -> str | None:
+        if self.instance:
+            init = inspect.getattr_static(self.owner, "__init__", None)
+            code = getattr(init, "__code__", None)
+            if code is None or self.name not in code.co_names:
+                return f"it has no {self}"
+            return None
+        member = inspect.getattr_static(self.owner, self.name, None)
+        if member is None:
+            return f"it has no {self}"
+        if not self.parameters:
+            return None
+        try:
+            accepted = inspect.signature(getattr(self.owner, self.name)).parameters
+        except (TypeError, ValueError):
+            return f"{self} cannot be inspected"
+        missing = [p for p in self.parameters if p not in accepted]
+        if missing:
+            return f"{self} takes no {', '.join(missing)}"
+        return None
+
+
+# What the plugin relies on. Parameters are named where the plugin passes them
+# by keyword, or where a parameter of another name would take its place.
+INTERNALS = (
+    Internal(Locker, "_get_locked_package"),
+    Internal(Locker, "lock_data"),
+    Internal(Locker, "locked_repository"),
+    Internal(Installer, "__init__", ("executor", "disable_cache")),
+    Internal(Executor, "__init__", ("disable_cache",)),
+    Internal(Executor, "_env", instance=True),
+    Internal(Executor, "_io", instance=True),
+    Internal(Executor, "_save_url_reference"),
+    Internal(Executor, "_execute_install"),
+    Internal(Executor, "_execute_update"),
+    Internal(Executor, "_execute_uninstall"),
+    Internal(Executor, "enable_bytecode_compilation"),
+    Internal(Install, "__init__", ("package", "priority")),
+    Internal(Chooser, "choose_for"),
+    Internal(Repository, "find_links_for_package"),
+    Internal(RepositoryPool, "__init__", ("config",)),
+    Internal(RepositoryPool, "all_repositories"),
+    Internal(Factory, "create_pool", ("disable_cache",)),
+    Internal(EnvManager, "__init__", ("io",)),
+    Internal(EnvManager, "create_venv"),
+    Internal(EnvManager, "get"),
+    Internal(SitePackages, "distributions", ("name", "writable_only")),
+    Internal(PasswordManager, "get_http_auth"),
+    Internal(PluginManager, "ensure_project_plugins"),
+    Internal(Config, "create", ("reload",)),
+    Internal(GroupCommand, "_group_dependency_options"),
+    Internal(GroupCommand, "activated_groups"),
+)
+
+
+class UnsupportedPoetryError(InstallLockedError):
+    """The running Poetry lacks an internal this plugin version relies on."""
+
+
+def check_poetry_supported() -> None:
+    """Stop with one line if this Poetry lacks an internal the plugin uses."""
+    problems = [p for internal in INTERNALS if (p := internal.problem())]
+    if not any(
+        inspect.getattr_static(Application, name, None) is not None
+        for name in ("project_directory", "_project_directory")
+    ):
+        problems.append("it has no Application.project_directory")
+    try:
+        python = python_finder()
+        python_version_errors()
+    except ImportError as e:
+        problems.append(f"it has no {e.name}")
+    else:
+        problems += [
+            f"it has no Python.{name}"
+            for name in ("get_preferred_python", "get_compatible_python")
+            if inspect.getattr_static(python, name, None) is None
+        ]
+    if problems:
+        raise unsupported_poetry("; ".join(problems))
+
+
+def unsupported_poetry(problem: str) -> UnsupportedPoetryError:
+    return UnsupportedPoetryError(unsupported_poetry_message(problem))
+
+
+def group_options() -> list[Option]:
+    """Poetry's --with/--without/--only, as its own install command declares them.
+
+    Read when the command class is defined, so a Poetry without them must not
+    fail the plugin's import: check_poetry_supported() reports it instead.
+    """
+    options = getattr(GroupCommand, "_group_dependency_options", None)
+    return list(options()) if options is not None else []
+
+
+def ensure_project_plugins(poetry: Poetry, io: IO) -> None:
+    """The project's own required plugins, as `poetry install` ensures them."""
+    PluginManager.ensure_project_plugins(poetry, io)
+
+
+def keyring_preflight(io: IO, config: Config) -> None:
+    """Poetry checks the keyring backend before installing (Poetry >= 2.1)."""
+    from poetry.utils.password_manager import PoetryKeyring
+
+    preflight = getattr(PoetryKeyring, "preflight_check", None)
+    if preflight is not None:
+        preflight(io, config)
+
+
+def python_version_errors() -> tuple[type[Exception], ...]:
+    """The errors EnvManager raises when no allowed Python can be used."""
+    try:
+        from poetry.utils.env.python.exceptions import PythonVersionError
+    except ImportError:  # Poetry < 2.1 kept them with the other env errors
+        from poetry.utils.env import InvalidCurrentPythonVersionError  # type: ignore[attr-defined, unused-ignore]
+        from poetry.utils.env import NoCompatiblePythonVersionFoundError  # type: ignore[attr-defined, unused-ignore]
+
+        return (InvalidCurrentPythonVersionError, NoCompatiblePythonVersionFoundError)
+    return (PythonVersionError,)
+
+
+def python_finder() -> Any:
+    """Poetry's interpreter discovery class (moved in Poetry 2.1)."""
+    try:
+        from poetry.utils.env.python import Python
+    except ImportError:
+        from poetry.utils.env.python_manager import Python  # type: ignore[import-not-found, no-redef, unused-ignore]
+    return Python
+
+
+def project_directory(application: Application) -> Path:
+    """The directory named by -P/-C, or the working directory (public in 2.1)."""
+    directory = getattr(application, "project_directory", None)
+    if directory is None:  # Poetry 2.0
+        directory = application._project_directory
+    assert isinstance(directory, Path)
+    return directory
