@@ -16,9 +16,7 @@ from tests.support.git_server import GitDaemon
 from tests.support.index import PackageIndex
 from tests.support.poetry_cli import INSTALLERS
 from tests.support.poetry_cli import Poetry
-from tests.support.projects import PRIVATE
-from tests.support.projects import PRIVATE_PASSWORD
-from tests.support.projects import PRIVATE_USER
+from tests.support.projects import PRIVATE_CREDENTIALS
 from tests.support.projects import Fixtures
 from tests.support.projects import serve_fixtures
 from tests.support.projects import write_app
@@ -26,8 +24,6 @@ from tests.support.projects import write_pathapp
 
 
 if TYPE_CHECKING:
-    import subprocess
-
     from collections.abc import Callable
     from collections.abc import Iterator
 
@@ -63,13 +59,7 @@ def fixtures(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixtures]:
 @pytest.fixture(scope="session")
 def poetry(tmp_path_factory: pytest.TempPathFactory) -> Poetry:
     """The poetry CLI with a session-wide cache (warm after the first install)."""
-    return Poetry(
-        tmp_path_factory.mktemp("poetry-home"),
-        {
-            f"POETRY_HTTP_BASIC_{PRIVATE.upper()}_USERNAME": PRIVATE_USER,
-            f"POETRY_HTTP_BASIC_{PRIVATE.upper()}_PASSWORD": PRIVATE_PASSWORD,
-        },
-    )
+    return Poetry(tmp_path_factory.mktemp("poetry-home"), dict(PRIVATE_CREDENTIALS))
 
 
 @pytest.fixture(params=INSTALLERS)
@@ -106,28 +96,3 @@ def _locked(
     write(directory, fixtures)
     poetry.run("lock", cwd=directory)
     return directory
-
-
-def copy_project(template: Path, destination: Path) -> Path:
-    shutil.copytree(template, destination)
-    return destination
-
-
-def lock_only_copy(template: Path, destination: Path) -> Path:
-    """A directory holding only poetry.lock, as after `COPY poetry.lock ./`."""
-    destination.mkdir(parents=True)
-    shutil.copy2(template / "poetry.lock", destination / "poetry.lock")
-    return destination
-
-
-def install_over(
-    poetry: Poetry, project: Path, directory: Path, root: str, *options: str
-) -> subprocess.CompletedProcess[str]:
-    """After `COPY . .` (`project` over the `directory` install-locked filled),
-    `poetry install OPTIONS` adopts its environment and installs only the
-    project itself, `root` ("app (0.1.0)")."""
-    shutil.copytree(project, directory, dirs_exist_ok=True)
-    result = poetry.run("install", *options, cwd=directory)
-    assert "No dependencies to install or update" in result.stdout
-    assert f"Installing the current project: {root}" in result.stdout
-    return result

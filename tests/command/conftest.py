@@ -8,11 +8,19 @@ from cleo.testers.command_tester import CommandTester
 from poetry.console.application import Application
 
 from poetry_plugin_install_locked.plugins import InstallLockedApplicationPlugin
-from tests.unit.test_lock_file import LOCK
+from tests.support.committed import COMMITTED
+from tests.support.locks import LOCK
 
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+
+@pytest.fixture(scope="session")
+def committed_app() -> Path:
+    """The fixture app and the lock `poetry lock` wrote for it (committed, with
+    placeholder addresses: nothing here reaches them). Copy, never write."""
+    return COMMITTED
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from poetry.console.application import Application
 
 from poetry_plugin_install_locked.plugins import InstallLockedApplicationPlugin
+from tests.support.locks import LOCK
 from tests.support.poetry_cli import make_venv
-from tests.unit.test_lock_file import LOCK
 
 
 if TYPE_CHECKING:
@@ -127,7 +127,10 @@ def test_mutated_unit_lock_never_ends_in_a_traceback(
 )
 @given(data=st.data())
 def test_mutated_real_lock_never_ends_in_a_traceback(
-    data: st.DataObject, app_template: Path, venv: Path, monkeypatch: pytest.MonkeyPatch
+    data: st.DataObject,
+    committed_app: Path,
+    venv: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    lock = (app_template / "poetry.lock").read_text()
+    lock = (committed_app / "poetry.lock").read_text()
     check(*run(venv, data.draw(mutated(lock)), monkeypatch))

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import lock_only_copy
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import make_venv
 from tests.support.poetry_cli import names
+from tests.support.projects import lock_only_copy
 
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import tomlkit
 
-from tests.conftest import lock_only_copy
 from tests.support.poetry_cli import installed_set
+from tests.support.projects import lock_only_copy
 
 
 if TYPE_CHECKING:

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import pytest
 import tomlkit
 
-from tests.conftest import install_over
-from tests.conftest import lock_only_copy
-from tests.e2e.test_parity import with_optional_groups
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
+from tests.support.projects import install_over
+from tests.support.projects import lock_only_copy
+from tests.support.projects import with_optional_groups
 
 
 if TYPE_CHECKING:

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import copy_project
-from tests.conftest import install_over
-from tests.conftest import lock_only_copy
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
+from tests.support.projects import copy_project
+from tests.support.projects import install_over
+from tests.support.projects import lock_only_copy
 
 
 if TYPE_CHECKING:

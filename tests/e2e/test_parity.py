@@ -9,16 +9,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import copy_project
-from tests.conftest import install_over
-from tests.conftest import lock_only_copy
 from tests.support.index import Dist
 from tests.support.index import PackageIndex
 from tests.support.poetry_cli import INSTALLERS
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
 from tests.support.projects import PUBLIC
+from tests.support.projects import copy_project
+from tests.support.projects import install_over
+from tests.support.projects import lock_only_copy
 from tests.support.projects import serve_packages
+from tests.support.projects import with_optional_groups
 from tests.support.projects import write_index_app
 
 
@@ -40,14 +41,6 @@ SELECTIONS = [
     pytest.param(["-E", "fancy"], id="extras"),
     pytest.param(["--all-extras"], id="all-extras"),
 ]
-
-
-def with_optional_groups(selection: list[str]) -> list[str]:
-    """The documented rule: without pyproject.toml, the optional `docs` group
-    of the fixture is a default group, so Poetry is asked for it explicitly."""
-    if "--only" in selection or "--all-groups" in selection:
-        return selection
-    return [*selection, "--with", "docs"]
 
 
 @pytest.mark.parametrize("installer", INSTALLERS)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import lock_only_copy
 from tests.support.distributions import build_plugin
 from tests.support.distributions import poetry_wheels
 from tests.support.distributions import poetry_wheels_problem
@@ -18,6 +17,7 @@ from tests.support.poetry_cli import PYTHON
 from tests.support.poetry_cli import Poetry
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
+from tests.support.projects import lock_only_copy
 
 
 if TYPE_CHECKING:

@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import copy_project
-from tests.conftest import lock_only_copy
 from tests.support.index import Dist
 from tests.support.index import PackageIndex
 from tests.support.index import build_sdist
@@ -29,6 +27,8 @@ from tests.support.projects import PRIVATE
 from tests.support.projects import PRIVATE_PASSWORD
 from tests.support.projects import PRIVATE_USER
 from tests.support.projects import PUBLIC
+from tests.support.projects import copy_project
+from tests.support.projects import lock_only_copy
 from tests.support.projects import serve_packages
 from tests.support.projects import write_index_app
 

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import copy_project
-from tests.conftest import lock_only_copy
 from tests.support.git_server import create_repository
 from tests.support.index import Dist
 from tests.support.poetry_cli import installed_set
 from tests.support.projects import BUILD_SYSTEM
+from tests.support.projects import copy_project
+from tests.support.projects import lock_only_copy
 from tests.support.projects import sources
 from tests.support.projects import tinybackend_tree
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import copy_project
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
+from tests.support.projects import copy_project
 
 
 if TYPE_CHECKING:

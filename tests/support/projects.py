@@ -9,6 +9,8 @@ URL dependency, a git dependency, and two named sources (one behind basic auth).
 
 from __future__ import annotations
 
+import shutil
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,10 +19,13 @@ from tests.support.index import Dist
 
 
 if TYPE_CHECKING:
+    import subprocess
+
     from pathlib import Path
 
     from tests.support.git_server import GitDaemon
     from tests.support.index import PackageIndex
+    from tests.support.poetry_cli import Poetry
 
 
 PRIVATE_USER = "deploy"
@@ -28,6 +33,11 @@ PRIVATE_PASSWORD = "s3cret-Pa55word"
 
 PUBLIC = "local"
 PRIVATE = "private"
+# Poetry's variables for the private source's credentials.
+PRIVATE_CREDENTIALS = {
+    f"POETRY_HTTP_BASIC_{PRIVATE.upper()}_USERNAME": PRIVATE_USER,
+    f"POETRY_HTTP_BASIC_{PRIVATE.upper()}_PASSWORD": PRIVATE_PASSWORD,
+}
 
 PUBLIC_DISTS = [
     Dist("alpha", "1.0", requires=("beta>=1.0,<2",)),
@@ -244,3 +254,36 @@ packages = [{{ include = "app" }}]
 devtool = "*"
 {sources(fixtures.index)}{BUILD_SYSTEM}"""
     )
+
+
+def copy_project(template: Path, destination: Path) -> Path:
+    shutil.copytree(template, destination)
+    return destination
+
+
+def lock_only_copy(template: Path, destination: Path) -> Path:
+    """A directory holding only poetry.lock, as after `COPY poetry.lock ./`."""
+    destination.mkdir(parents=True)
+    shutil.copy2(template / "poetry.lock", destination / "poetry.lock")
+    return destination
+
+
+def install_over(
+    poetry: Poetry, project: Path, directory: Path, root: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """After `COPY . .` (`project` over the `directory` install-locked filled),
+    `poetry install OPTIONS` adopts its environment and installs only the
+    project itself, `root` ("app (0.1.0)")."""
+    shutil.copytree(project, directory, dirs_exist_ok=True)
+    result = poetry.run("install", *options, cwd=directory)
+    assert "No dependencies to install or update" in result.stdout
+    assert f"Installing the current project: {root}" in result.stdout
+    return result
+
+
+def with_optional_groups(selection: list[str]) -> list[str]:
+    """The documented rule: without pyproject.toml, the optional `docs` group
+    of the fixture is a default group, so Poetry is asked for it explicitly."""
+    if "--only" in selection or "--all-groups" in selection:
+        return selection
+    return [*selection, "--with", "docs"]

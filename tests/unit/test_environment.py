@@ -15,8 +15,8 @@ from poetry.utils.env import EnvManager
 from poetry_plugin_install_locked.environment import select_environment
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.project import load_project
+from tests.support.locks import LOCK
 from tests.support.poetry_cli import make_venv
-from tests.unit.test_lock_file import LOCK
 
 
 if TYPE_CHECKING:

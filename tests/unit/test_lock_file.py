@@ -9,75 +9,12 @@ import pytest
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_file import LockedSource
 from poetry_plugin_install_locked.lock_file import read_lock_file
+from tests.support.locks import LOCK
+from tests.support.locks import write
 
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-
-LOCK = """\
-[[package]]
-name = "Requests"
-version = "2.0"
-description = ""
-optional = false
-python-versions = "*"
-groups = ["main", "dev"]
-files = []
-
-[package.source]
-type = "legacy"
-url = "https://pkgs.example/simple"
-reference = "corp"
-
-[[package]]
-name = "pytest"
-version = "8.0"
-description = ""
-optional = false
-python-versions = "*"
-groups = ["test"]
-markers = {test = "python_version >= \\"3.9\\""}
-files = []
-
-[[package]]
-name = "rich"
-version = "13.0"
-description = ""
-optional = true
-python-versions = "*"
-groups = ["main"]
-markers = "extra == \\"pretty\\""
-files = []
-
-[[package]]
-name = "lib"
-version = "0.1"
-description = ""
-optional = false
-python-versions = "*"
-groups = ["main"]
-files = []
-develop = true
-
-[package.source]
-type = "directory"
-url = "libs/lib"
-
-[extras]
-Pretty = ["rich (>=13)"]
-
-[metadata]
-lock-version = "2.1"
-python-versions = "^3.9"
-content-hash = "0"
-"""
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "poetry.lock"
-    path.write_text(text)
-    return path
 
 
 def test_reads_groups_extras_python_and_sources(tmp_path: Path) -> None:

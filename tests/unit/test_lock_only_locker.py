@@ -13,8 +13,8 @@ from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_file import check_readable
 from poetry_plugin_install_locked.lock_file import read_lock_file
 from poetry_plugin_install_locked.lock_only import LockOnlyLocker
-from tests.unit.test_lock_file import LOCK
-from tests.unit.test_lock_file import write
+from tests.support.locks import LOCK
+from tests.support.locks import write
 
 
 if TYPE_CHECKING:
