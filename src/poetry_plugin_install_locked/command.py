@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import ClassVar
 
@@ -303,7 +304,7 @@ class LockSliceCommand(LockCommand):
         option(
             "output",
             "o",
-            "The file to write the slice to, relative to the project's directory"
+            "The file to write the slice to, relative to the working directory"
             " (its directory is created); - or none: standard output.",
             flag=False,
         ),
@@ -345,7 +346,8 @@ layer cached through dev-only lock changes.
         if output in (None, "-"):
             self.io.write(text, type=Type.RAW, verbosity=Verbosity.QUIET)
         else:
-            # Relative to the project's directory, as Poetry's export writes.
-            write_atomically(self.poetry.file.path.parent / output, text)
+            # Relative to the working directory (-C's, not -P's), as Poetry
+            # resolves its arguments and its export plugin writes.
+            write_atomically(Path.cwd() / output, text)
         self.warn_if_every_group_is_selected()
         return 0

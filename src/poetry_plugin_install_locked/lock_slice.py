@@ -25,6 +25,7 @@ from typing import Any
 import tomlkit
 
 from packaging.utils import canonicalize_name
+from poetry.core.constraints.version import Version
 from poetry.core.version.markers import AnyMarker
 from poetry.core.version.markers import EmptyMarker
 from poetry.core.version.markers import MarkerUnion
@@ -164,11 +165,13 @@ def _settle(marker: BaseMarker, values: Mapping[str, Any]) -> BaseMarker:
     return marker
 
 
-def _poetry_order(package: Mapping[str, Any]) -> tuple[str, ...]:
+def _poetry_order(package: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Poetry's order of locked packages: by name, then by version (1.10 after
+    1.9), then by source."""
     source = package.get("source", {})
     return (
         canonicalize_name(package["name"]),
-        package["version"],
+        Version.parse(package["version"]),
         source.get("type", ""),
         source.get("url", ""),
         source.get("subdirectory", ""),

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import tomlkit
 
+from cleo.testers.application_tester import ApplicationTester
 from cleo.testers.command_tester import CommandTester
 from hypothesis import HealthCheck
 from hypothesis import given
@@ -40,11 +41,11 @@ def slicer(directory: Path, monkeypatch: pytest.MonkeyPatch) -> CommandTester:
 
 
 @pytest.fixture
-def locked(app_template: Path, tmp_path: Path) -> Path:
+def locked(committed_app: Path, tmp_path: Path) -> Path:
     """A directory holding only the real lock of the fixture app."""
     directory = tmp_path / "locked"
     directory.mkdir()
-    shutil.copy2(app_template / "poetry.lock", directory)
+    shutil.copy2(committed_app / "poetry.lock", directory)
     return directory
 
 
@@ -78,14 +79,36 @@ def test_a_slice_of_everything_is_the_lock_as_poetry_wrote_it(
     assert lines(text) == lines(original)
 
 
-def test_the_output_file_is_relative_to_the_project_and_its_directory_is_made(
-    locked: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("project_option", "written_in"),
+    [("-C", "project"), ("-P", "working directory")],
+)
+def test_the_output_file_is_relative_to_the_working_directory_and_its_directory_is_made(
+    project_option: str,
+    written_in: str,
+    locked: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    status, output, _ = run(locked, monkeypatch, "--only main -o slice/poetry.lock")
+    """As Poetry resolves its arguments: -C changes the working directory, -P
+    names the project and keeps it (and as its export plugin writes)."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    working_directory = tmp_path / "elsewhere"
+    working_directory.mkdir()
+    monkeypatch.chdir(working_directory)
+    application = Application()  # which loads the plugin, as `poetry` does
+    application.auto_exits(False)
+    tester = ApplicationTester(application)
 
-    assert (status, output) == (0, "")
-    lock = read_lock_file(locked / "slice" / "poetry.lock")
+    status = tester.execute(
+        f"{project_option} {locked} lock-slice --only main -o slice/poetry.lock"
+    )
+
+    assert (status, tester.io.fetch_output()) == (0, ""), tester.io.fetch_error()
+    directory = locked if written_in == "project" else working_directory
+    lock = read_lock_file(directory / "slice" / "poetry.lock")
     assert lock.groups == ["main"]
+    assert len(list(tmp_path.rglob("slice"))) == 1
 
 
 @pytest.mark.parametrize("output", ["", "--output=-", "-o-"])
@@ -111,10 +134,10 @@ def test_every_group_is_selected_without_pyproject_and_a_warning_says_so(
 
 
 def test_beside_pyproject_the_optional_groups_are_left_out(
-    app_template: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    committed_app: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     project = tmp_path / "project"
-    shutil.copytree(app_template, project)
+    shutil.copytree(committed_app, project)
     status, text, error = run(project, monkeypatch, "")
 
     assert (status, error) == (0, "")
@@ -178,8 +201,8 @@ def test_an_output_that_cannot_be_written_is_one_line(
 MAIN_ONLY = "--only main -E fancy"
 
 
-def lock_data(app_template: Path) -> dict[str, Any]:
-    return tomlkit.parse((app_template / "poetry.lock").read_text()).unwrap()
+def lock_data(committed_app: Path) -> dict[str, Any]:
+    return tomlkit.parse((committed_app / "poetry.lock").read_text()).unwrap()
 
 
 def selected(package: dict[str, Any]) -> bool:
@@ -274,11 +297,11 @@ PROPERTY = settings(
 @given(data=st.data())
 def test_changes_that_install_nothing_new_leave_the_slice_byte_identical(
     data: st.DataObject,
-    app_template: Path,
+    committed_app: Path,
     locked: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    original = lock_data(app_template)
+    original = lock_data(committed_app)
     before = slice_of(locked, original, monkeypatch)
     assert (
         slice_of(locked, data.draw(unselected_change(original)), monkeypatch) == before
@@ -289,12 +312,12 @@ def test_changes_that_install_nothing_new_leave_the_slice_byte_identical(
 @given(data=st.data())
 def test_any_change_to_a_selected_package_changes_the_slice_and_it_still_reads(
     data: st.DataObject,
-    app_template: Path,
+    committed_app: Path,
     locked: Path,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    original = lock_data(app_template)
+    original = lock_data(committed_app)
     before = slice_of(locked, original, monkeypatch)
     after = slice_of(locked, data.draw(selected_change(original)), monkeypatch)
     assert after != before

@@ -19,7 +19,7 @@ from poetry_plugin_install_locked.lock_file import read_lock_file
 from poetry_plugin_install_locked.lock_slice import Selection
 from poetry_plugin_install_locked.lock_slice import slice_lock
 from poetry_plugin_install_locked.lock_slice import write_atomically
-from tests.unit.test_lock_file import write
+from tests.support.locks import write
 
 
 if TYPE_CHECKING:
@@ -148,6 +148,32 @@ def test_everything_else_a_package_holds_is_kept(tmp_path: Path) -> None:
             expected.pop("markers")
             expected["optional"] = False
         assert result == expected, name
+
+
+def test_packages_are_in_poetrys_order_by_parsed_version(tmp_path: Path) -> None:
+    """As Poetry orders a lock: 1.9 before 1.10 (not as strings)."""
+    two = [
+        package(
+            "both", '["main"]', f'markers = "python_version {op} \\"3.12\\""\n'
+        ).replace('version = "1.0"', f'version = "{version}"')
+        for version, op in (("1.10", ">="), ("1.9", "<"))
+    ]
+    text = LOCK.replace(
+        package(
+            "both",
+            '["main", "dev"]',
+            'markers = {dev = "python_version >= \\"3.10\\""}\n',
+        ),
+        "".join(two),
+    )
+    assert text != LOCK
+
+    versions = [
+        (p["name"], p["version"])
+        for p in tomlkit.parse(sliced(tmp_path, MAIN, text)).unwrap()["package"]
+    ]
+
+    assert versions.index(("both", "1.9")) + 1 == versions.index(("both", "1.10"))
 
 
 def test_the_slice_is_a_lock_with_a_digest_of_its_own(tmp_path: Path) -> None:
