@@ -15,6 +15,9 @@ POETRY_NEWEST=2.5.1
 POETRY_MINORS="2.1.4 2.2.1 2.3.4 2.4.3"
 # Poetry >= 2.3 needs Python >= 3.10; on 3.9 the newest Poetry is:
 POETRY_NEWEST_PY39=2.2.1
+# The last Poetry 1.x, whose locks (lock-version 2.0) the exact slice reads:
+# the tests lock a fixture with it.
+POETRY_LEGACY=1.8.5
 VENV="$ROOT/.venv"
 # uv reaches the package index through the same certificate store as pip.
 if [ -z "${SSL_CERT_FILE:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
@@ -59,6 +62,20 @@ matrix_venv() {
     "$VENV/bin/uv" pip install -q --python "$venv/bin/python" "poetry==$poetry" \
         -r "$ROOT/requirements-test.txt" -e "$ROOT[uv]"
     echo "$venv"
+}
+
+# legacy_poetry: Poetry $POETRY_LEGACY in .cache/poetry-$POETRY_LEGACY, on python3,
+# and in its build-wheels/ what it installs with pip to build the metadata of a
+# git or path dependency (the tests serve these, and their build backend).
+legacy_poetry() {
+    local venv="$ROOT/.cache/poetry-$POETRY_LEGACY"
+    [ -f "$venv/complete" ] && return 0
+    rm -rf "$venv"
+    "$VENV/bin/uv" venv -q --python python3 "$venv"
+    "$VENV/bin/uv" pip install -q --python "$venv/bin/python" "poetry==$POETRY_LEGACY"
+    "$VENV/bin/python" -m pip download -q --only-binary=:all: -d "$venv/build-wheels" \
+        "build==1.0.3" "pyproject_hooks==1.0.0" "pip"
+    touch "$venv/complete"
 }
 
 # Run from a clean environment: an activated venv would redirect Poetry's installs.

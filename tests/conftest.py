@@ -5,6 +5,7 @@ import os
 import shutil
 import tempfile
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,17 +16,25 @@ from hypothesis import settings
 from tests.support.git_server import GitDaemon
 from tests.support.index import PackageIndex
 from tests.support.poetry_cli import INSTALLERS
+from tests.support.poetry_cli import LEGACY_POETRY
 from tests.support.poetry_cli import Poetry
+from tests.support.poetry_cli import installed_set
 from tests.support.projects import PRIVATE_CREDENTIALS
+from tests.support.projects import PUBLIC
 from tests.support.projects import Fixtures
+from tests.support.projects import copy_project
 from tests.support.projects import serve_fixtures
 from tests.support.projects import write_app
+from tests.support.projects import write_legacyapp
 from tests.support.projects import write_pathapp
+from tests.support.projects import write_resolveapp
 
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterator
+
+    from tests.support.poetry_cli import Installed
 
 
 # In-process tests (cleo's CommandTester) must never read or write the user's
@@ -78,6 +87,51 @@ def app_template(
 
 
 @pytest.fixture(scope="session")
+def legacy_poetry(poetry: Poetry, fixtures: Fixtures) -> Poetry:
+    """Poetry 1.8, set up by scripts/test.sh (which CI runs), else skipped. It
+    builds what it locks from git with pip, from pip's index rather than the
+    project's sources: the tests' index, and no pip configuration."""
+    if not (LEGACY_POETRY.parents[1] / "complete").exists():
+        problem = f"no Poetry 1.8 at {LEGACY_POETRY}: bash scripts/test.sh sets it up"
+        if os.environ.get("CI"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+    pip = {
+        "PIP_INDEX_URL": fixtures.index.simple_url(PUBLIC),
+        "PIP_FIND_LINKS": str(LEGACY_POETRY.parents[1] / "build-wheels"),
+        "PIP_CONFIG_FILE": os.devnull,
+    }
+    return replace(
+        poetry, executable=LEGACY_POETRY, extra_env={**poetry.extra_env, **pip}
+    )
+
+
+@pytest.fixture(scope="session")
+def legacy_template(
+    tmp_path_factory: pytest.TempPathFactory,
+    fixtures: Fixtures,
+    legacy_poetry: Poetry,
+) -> Path:
+    """`legacyapp`, locked by Poetry 1.8: lock-version 2.0."""
+    return _locked(tmp_path_factory, write_legacyapp, fixtures, legacy_poetry)
+
+
+@pytest.fixture(scope="session")
+def legacy21_template(
+    tmp_path_factory: pytest.TempPathFactory, fixtures: Fixtures, poetry: Poetry
+) -> Path:
+    """`legacyapp`, locked by this suite's Poetry: lock-version 2.1."""
+    return _locked(tmp_path_factory, write_legacyapp, fixtures, poetry)
+
+
+@pytest.fixture(scope="session")
+def resolve_template(
+    tmp_path_factory: pytest.TempPathFactory, fixtures: Fixtures, poetry: Poetry
+) -> Path:
+    return _locked(tmp_path_factory, write_resolveapp, fixtures, poetry)
+
+
+@pytest.fixture(scope="session")
 def pathapp_template(
     tmp_path_factory: pytest.TempPathFactory, fixtures: Fixtures, poetry: Poetry
 ) -> Path:
@@ -96,3 +150,32 @@ def _locked(
     write(directory, fixtures)
     poetry.run("lock", cwd=directory)
     return directory
+
+
+@pytest.fixture(scope="session")
+def poetry_install_no_root(
+    tmp_path_factory: pytest.TempPathFactory, poetry: Poetry
+) -> Callable[..., Installed]:
+    """What the real `poetry install --no-root SELECTION` installs in a full copy
+    of a template project (serially, so that every direct_url.json is written),
+    worked out once per template, selection and variables: the reference the
+    differential tests compare with."""
+    done: dict[
+        tuple[Path, tuple[str, ...], tuple[tuple[str, str], ...]], Installed
+    ] = {}
+
+    def install(template: Path, *selection: str, **variables: str) -> Installed:
+        key = (template, selection, tuple(sorted(variables.items())))
+        if key not in done:
+            project = copy_project(template, tmp_path_factory.mktemp("reference") / "p")
+            poetry.serial().run(
+                "install",
+                "--no-root",
+                *selection,
+                cwd=project,
+                env={"POETRY_VIRTUALENVS_IN_PROJECT": "true", **variables},
+            )
+            done[key] = installed_set(project / ".venv", project)
+        return done[key]
+
+    return install

@@ -14,8 +14,9 @@ from packaging.utils import canonicalize_name
 from poetry.console.commands.group_command import GroupCommand
 
 from poetry_plugin_install_locked.environment import installed_project
-from poetry_plugin_install_locked.environment import marker_environment
 from poetry_plugin_install_locked.environment import select_environment
+from poetry_plugin_install_locked.environment import target_environment
+from poetry_plugin_install_locked.exact_slice import exact_slice
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.executors import create_installer
 from poetry_plugin_install_locked.lock_file import check_local_paths
@@ -166,7 +167,22 @@ class LockCommand(GroupCommand):
                 "<warning>Warning: poetry.lock does not record which groups are"
                 " optional, so without pyproject.toml all of them"
                 f" ({', '.join(lock.groups)}) are selected: narrow them with"
-                " --only main (or --without NAME).</warning>"
+                " --only main (or --without NAME), or slice the lock beside"
+                " pyproject.toml to have them as declared (the exact slice"
+                " recipe, docs/docker.md).</warning>"
+            )
+
+    def warn_if_poetry_would_re_resolve(self) -> None:
+        """Without pyproject.toml the lock's groups and markers decide; the later
+        `poetry install` resolves again where Poetry's configuration says so."""
+        if self.project.re_resolve_ignored:
+            self.line_error(
+                "<warning>Warning: installer.re-resolve is true (Poetry's default"
+                " before 2.3), so `poetry install` beside pyproject.toml resolves"
+                " again for its environment, where without pyproject.toml the lock's"
+                " groups and markers decide, and the two can differ: set"
+                " installer.re-resolve to false (POETRY_INSTALLER_RE_RESOLVE=false)"
+                " for both (docs/usage.md).</warning>"
             )
 
 
@@ -276,7 +292,9 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         if uv is not None:
             uv.bind(env)
             deferral = (uv.takes, uv.run)
-        installer = create_installer(self.io, env, poetry, package, deferral)
+        installer = create_installer(
+            self.io, env, poetry, package, deferral, lock_only=lock is not None
+        )
         installer.extras(extras)
         installer.only_groups(groups)
         installer.skip_directory(self.option("no-directory"))
@@ -285,11 +303,14 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         installer.executor.enable_bytecode_compilation(self.option("compile"))
         installer.verbose(self.io.is_verbose())
         try:
-            return installer.run()
+            status = installer.run()
         except ValueError as e:
             if lock is not None and (problem := missing_directory(lock, e)):
                 raise problem from e
             raise
+        if status == 0:
+            self.warn_if_poetry_would_re_resolve()
+        return status
 
 
 class LockSliceCommand(LockCommand):
@@ -328,20 +349,23 @@ layer cached through dev-only lock changes.
 
     def run_command(self) -> int:
         groups, extras = self.selection()
-        lock = self.project.lock or real_lock(self.poetry)
-        environment = (
-            marker_environment(self.poetry, self.io)
-            if self.option("this-environment")
-            else None
+        poetry, lock = self.poetry, self.project.lock
+        env = None
+        if lock is None or self.option("this-environment"):
+            env = target_environment(poetry, self.io)
+        selection = Selection(
+            frozenset(groups),
+            frozenset(canonicalize_name(extra) for extra in extras),
+            env.marker_env
+            if env is not None and self.option("this-environment")
+            else None,
         )
-        text = slice_lock(
-            lock,
-            Selection(
-                frozenset(groups),
-                frozenset(canonicalize_name(extra) for extra in extras),
-                environment,
-            ),
-        )
+        if lock is not None:
+            text = slice_lock(lock, selection)
+        else:
+            assert env is not None
+            exact = exact_slice(real_lock(poetry), poetry, selection, env)
+            text = exact.text
         output = self.option("output")
         if output in (None, "-"):
             self.io.write(text, type=Type.RAW, verbosity=Verbosity.QUIET)
@@ -349,5 +373,21 @@ layer cached through dev-only lock changes.
             # Relative to the working directory (-C's, not -P's), as Poetry
             # resolves its arguments and its export plugin writes.
             write_atomically(Path.cwd() / output, text)
+        if lock is None and exact.differences:
+            self.warn_of_a_re_resolving_install(exact.differences)
         self.warn_if_every_group_is_selected()
+        self.warn_if_poetry_would_re_resolve()
         return 0
+
+    def warn_of_a_re_resolving_install(self, differences: list[str]) -> None:
+        reason = (
+            "installer.re-resolve is true"
+            if self.poetry.locker.is_locked_groups_and_markers()
+            else "poetry.lock is of lock-version 2.0"
+        )
+        self.line_error(
+            f"<warning>Warning: `poetry install` resolves again here ({reason}), and"
+            " what it would install here differs from what the slice installs here"
+            f" ({', '.join(differences)}): slice with --this-environment where the"
+            " slice is installed, to have what it installs there.</warning>"
+        )

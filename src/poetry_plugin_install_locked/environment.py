@@ -17,7 +17,6 @@ import os
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
-from typing import Any
 
 from poetry.core.constraints.version import Version
 from poetry.utils.env import EnvManager
@@ -144,8 +143,8 @@ def installed_project(env: Env, directory: Path) -> str | None:
     return None
 
 
-def marker_environment(poetry: Poetry, io: IO) -> dict[str, Any]:
-    """The markers of the environment the installer would use, without creating
-    one: an active or existing virtualenv's, else those of the Python Poetry
-    runs on (in an image, the base image's)."""
-    return dict(EnvManager(poetry, io=io).get().marker_env)
+def target_environment(poetry: Poetry, io: IO) -> Env:
+    """The environment the installer would use, without creating one: an active
+    or existing virtualenv, else the Python Poetry runs on (in an image, the
+    base image's), whose markers are those of the virtualenv it would create."""
+    return EnvManager(poetry, io=io).get()

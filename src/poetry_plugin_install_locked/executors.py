@@ -19,6 +19,7 @@ from poetry.installation.installer import Installer
 from poetry.installation.operations import Install
 
 from poetry_plugin_install_locked.installed import interrupted_installs
+from poetry_plugin_install_locked.lock_only import LockOnlyConfig
 
 
 if TYPE_CHECKING:
@@ -168,10 +169,12 @@ def create_installer(
     poetry: Poetry,
     package: ProjectPackage,
     deferral: Deferral | None = None,
+    *,
+    lock_only: bool = False,
 ) -> Installer:
     """Build the installer as `poetry install` does, with that executor (one that
     hands some operations to another installer, given a `deferral`: which ones,
-    and what carries them out)."""
+    and what carries them out); in lock-only mode, one that never resolves."""
     options: dict[str, Any] = {"disable_cache": poetry.disable_cache}
     if "build_constraints" in inspect.signature(Executor).parameters:
         options["build_constraints"] = poetry.build_constraints  # Poetry >= 2.3
@@ -188,7 +191,7 @@ def create_installer(
         package,
         poetry.locker,
         poetry.pool,
-        poetry.config,
+        LockOnlyConfig(poetry.config) if lock_only else poetry.config,
         executor=executor,
         disable_cache=poetry.disable_cache,
     )

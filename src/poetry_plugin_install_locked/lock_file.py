@@ -36,11 +36,18 @@ if TYPE_CHECKING:
 LOCK_FILE_NAME = "poetry.lock"
 
 # 2.1 is the first version that records each package's groups and markers
-# (written by Poetry >= 2.0); 3.x would be a format this reader does not know.
+# (written by Poetry >= 2.0), which lock-only mode needs; beside pyproject.toml
+# Poetry derives them from a 2.0 lock (Poetry 1.5 to 1.8). 3.x would be a format
+# this reader does not know.
 MIN_LOCK_VERSION = (2, 1)
+MIN_LOCK_VERSION_BESIDE_PYPROJECT = (2, 0)
 MAX_LOCK_MAJOR = 2
 
 FIX_WITH_POETRY_LOCK = "run `poetry lock` with Poetry >= 2.0 to regenerate it"
+EXACT_SLICE = (
+    "or keep it as it is and slice it beside pyproject.toml"
+    " (the exact slice recipe, docs/docker.md)"
+)
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,12 @@ class LockFile:
         return list(sources.values())
 
 
-def read_lock_file(path: Path) -> LockFile:
-    """Read and check `path`; raise InstallLockedError with one fixable line."""
+def read_lock_file(path: Path, *, beside_pyproject: bool = False) -> LockFile:
+    """Read and check `path`; raise InstallLockedError with one fixable line.
+
+    Beside pyproject.toml a lock of lock-version 2.0, whose packages record no
+    groups and markers, is read too: Poetry derives them.
+    """
     if not path.is_file():
         raise InstallLockedError(
             f"No {LOCK_FILE_NAME} in {path.parent}: install-locked installs from"
@@ -124,7 +135,10 @@ def read_lock_file(path: Path) -> LockFile:
             f"{path} has no [metadata] table, so it is not a Poetry lock file:"
             f" {FIX_WITH_POETRY_LOCK}."
         )
-    lock_version = _check_lock_version(path, metadata.get("lock-version"))
+    lock_version = _check_lock_version(
+        path, metadata.get("lock-version"), beside_pyproject=beside_pyproject
+    )
+    groups_recorded = _version_tuple(lock_version) >= MIN_LOCK_VERSION
     python_versions = metadata.get("python-versions")
     if not isinstance(python_versions, str) or not python_versions:
         raise InstallLockedError(
@@ -137,7 +151,8 @@ def read_lock_file(path: Path) -> LockFile:
             f"{path} has a malformed [[package]] list: {FIX_WITH_POETRY_LOCK}."
         )
     packages = tuple(
-        _read_package(path, raw, index) for index, raw in enumerate(raw_packages)
+        _read_package(path, raw, index, groups_recorded=groups_recorded)
+        for index, raw in enumerate(raw_packages)
     )
     _check_unique(path, packages)
 
@@ -151,28 +166,40 @@ def read_lock_file(path: Path) -> LockFile:
     )
 
 
-def _check_lock_version(path: Path, value: Any) -> str:
+def _version_tuple(value: str) -> tuple[int, int]:
+    major, minor = (int(part) for part in value.split("."))
+    return major, minor
+
+
+def _check_lock_version(path: Path, value: Any, *, beside_pyproject: bool) -> str:
     try:
-        major, minor = (int(part) for part in str(value).split("."))
+        major, minor = _version_tuple(str(value))
     except ValueError:
         raise InstallLockedError(
             f"{path} has an unreadable lock-version {value!r}: {FIX_WITH_POETRY_LOCK}."
         ) from None
-    if (major, minor) < MIN_LOCK_VERSION:
+    if beside_pyproject and (major, minor) < MIN_LOCK_VERSION_BESIDE_PYPROJECT:
+        raise InstallLockedError(
+            f"{path} has lock-version {value}, older than Poetry 2 installs:"
+            f" {FIX_WITH_POETRY_LOCK}."
+        )
+    if not beside_pyproject and (major, minor) < MIN_LOCK_VERSION:
         raise InstallLockedError(
             f"{path} has lock-version {value}, which does not record each package's"
             " groups and markers, so it cannot be installed without pyproject.toml:"
-            f" {FIX_WITH_POETRY_LOCK}."
+            f" {FIX_WITH_POETRY_LOCK}, {EXACT_SLICE}."
         )
     if major > MAX_LOCK_MAJOR:
         raise InstallLockedError(
             f"{path} has lock-version {value}, newer than this plugin reads"
-            " (2.1 to 2.x): upgrade poetry-plugin-install-locked."
+            " (2.0 to 2.x): upgrade poetry-plugin-install-locked."
         )
     return str(value)
 
 
-def _read_package(path: Path, raw: Any, index: int) -> LockedPackage:
+def _read_package(
+    path: Path, raw: Any, index: int, *, groups_recorded: bool
+) -> LockedPackage:
     where = f"{path}, package #{index + 1}"
     if not isinstance(raw, dict):
         raise InstallLockedError(f"{where} is not a table: {FIX_WITH_POETRY_LOCK}.")
@@ -183,10 +210,10 @@ def _read_package(path: Path, raw: Any, index: int) -> LockedPackage:
     version = raw.get("version")
     if not isinstance(version, str) or not version:
         raise InstallLockedError(f"{where} has no version: {FIX_WITH_POETRY_LOCK}.")
-    groups = raw.get("groups")
+    groups: Any = raw.get("groups") if groups_recorded else []
     if (
         not isinstance(groups, list)
-        or not groups
+        or (groups_recorded and not groups)
         or not all(isinstance(group, str) and group for group in groups)
     ):
         raise InstallLockedError(

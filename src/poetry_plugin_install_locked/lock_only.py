@@ -70,27 +70,37 @@ class LockOnlyLocker(Locker):
 
 
 class LockOnlyConfig(Config):
-    """Poetry's configuration, except that the lock's groups and markers decide.
+    """Poetry's configuration as the installer reads it in lock-only mode: the
+    same settings (the very same state), except that the lock's groups and
+    markers decide.
 
     Re-resolving needs the root's dependency specifications, which only
     pyproject.toml holds; POETRY_INSTALLER_RE_RESOLVE would otherwise win over
-    a merged value, hence an override rather than a merge.
+    a merged value, hence an override rather than a merge. A view, rather than
+    Poetry's process-wide configuration made of this class, so that nothing
+    else Poetry reads changes.
     """
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self.__dict__.update(config.__dict__)
 
     def get(self, setting_name: str | Sequence[str], default: Any = None) -> Any:
         if setting_name == RE_RESOLVE:
             return False
         return super().get(setting_name, default)
 
-    def wants_re_resolve(self) -> bool:
-        return bool(super().get(RE_RESOLVE, False))
+
+def wants_re_resolve(config: Config) -> bool:
+    """Whether Poetry's configuration asks to resolve again (by default before
+    Poetry 2.3), which `poetry install` will do beside pyproject.toml."""
+    return bool(config.get(RE_RESOLVE, False))
 
 
-def load_lock_only_config(directory: Path, io: IO) -> LockOnlyConfig:
+def load_lock_only_config(directory: Path, io: IO) -> Config:
     """The user's global configuration and POETRY_* variables, read afresh, and
     a poetry.toml beside the lock, as Poetry reads one beside pyproject.toml."""
-    config = LockOnlyConfig.create(reload=True)
-    assert isinstance(config, LockOnlyConfig)
+    config = Config.create(reload=True)
     local_config = TOMLFile(directory / "poetry.toml")
     if local_config.exists():
         if io.is_debug():

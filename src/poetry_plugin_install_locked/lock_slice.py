@@ -81,12 +81,24 @@ class Selection:
 
 def slice_lock(lock: LockFile, selection: Selection) -> str:
     """The slice of `lock` for `selection`, as the text of a poetry.lock."""
-    packages = [
+    return render_slice(lock, slice_packages(lock, selection), selection)
+
+
+def slice_packages(lock: LockFile, selection: Selection) -> list[dict[str, Any]]:
+    """The lock's tables of what `selection` installs, narrowed to it."""
+    return [
         sliced
         for raw in lock.data["package"]
         if (sliced := _slice_package(raw, selection)) is not None
     ]
-    packages.sort(key=_poetry_order)
+
+
+def render_slice(
+    lock: LockFile, packages: list[dict[str, Any]], selection: Selection
+) -> str:
+    """The text of a slice holding `packages`, in Poetry's order and layout,
+    with the selected extras and a digest of its own."""
+    packages = sorted(packages, key=_poetry_order)
     extras = {
         name: members
         for name, members in sorted(lock.data.get("extras", {}).items())

@@ -1,7 +1,7 @@
 """The supported Poetry: what the plugin relies on, checked before anything runs.
 
 The plugin leans on a few Poetry internals, each in the module of its concept
-(lock_only, executors, artifacts, package_sources, environment). Every one of
+(lock_only, executors, artifacts, package_sources, environment, resolution). Every one of
 them is listed in INTERNALS and checked here first, so that a Poetry release
 that renames one is reported as unsupported, in one line naming the Poetry
 version, never as a problem of the user's lock. What differs between the
@@ -27,6 +27,9 @@ from poetry.installation.installer import Installer
 from poetry.installation.operations import Install
 from poetry.packages.locker import Locker
 from poetry.plugins.plugin_manager import PluginManager
+from poetry.puzzle.provider import Provider
+from poetry.puzzle.solver import Solver
+from poetry.puzzle.transaction import Transaction
 from poetry.repositories import RepositoryPool
 from poetry.repositories.repository import Repository
 from poetry.utils.env import EnvManager
@@ -87,6 +90,14 @@ INTERNALS = (
     Internal(Locker, "_get_locked_package"),
     Internal(Locker, "lock_data"),
     Internal(Locker, "locked_repository"),
+    Internal(Locker, "is_locked_groups_and_markers"),
+    Internal(Locker, "_lock_packages"),
+    Internal(Solver, "__init__", ("active_root_extras",)),
+    Internal(Solver, "solve"),
+    Internal(Solver, "use_environment"),
+    Internal(Provider, "load_deferred"),
+    Internal(Transaction, "get_solved_packages"),
+    Internal(Transaction, "calculate_operations", ("with_uninstalls", "extras")),
     Internal(Installer, "__init__", ("executor", "disable_cache")),
     Internal(Executor, "__init__", ("disable_cache",)),
     Internal(Executor, "_env", instance=True),
@@ -101,6 +112,7 @@ INTERNALS = (
     Internal(Repository, "find_links_for_package"),
     Internal(RepositoryPool, "__init__", ("config",)),
     Internal(RepositoryPool, "all_repositories"),
+    Internal(RepositoryPool, "from_packages"),
     Internal(Factory, "create_pool", ("disable_cache",)),
     Internal(EnvManager, "__init__", ("io",)),
     Internal(EnvManager, "create_venv"),

@@ -21,6 +21,7 @@ from poetry_plugin_install_locked.lock_file import check_readable
 from poetry_plugin_install_locked.lock_file import read_lock_file
 from poetry_plugin_install_locked.lock_only import LockOnlyLocker
 from poetry_plugin_install_locked.lock_only import load_lock_only_config
+from poetry_plugin_install_locked.lock_only import wants_re_resolve
 from poetry_plugin_install_locked.package_sources import create_pool
 from poetry_plugin_install_locked.stub_manifest import build_stub_package
 
@@ -46,6 +47,12 @@ class Project:
     @property
     def lock_only(self) -> bool:
         return self.lock is not None
+
+    @property
+    def re_resolve_ignored(self) -> bool:
+        """Whether Poetry's configuration asks to resolve again, which lock-only
+        mode cannot do (it needs pyproject.toml) and `poetry install` will."""
+        return self.lock is not None and wants_re_resolve(self.poetry.config)
 
 
 def load_project(
@@ -90,11 +97,6 @@ def _lock_only_poetry(
 ) -> Poetry:
     directory = lock.path.parent
     config = load_lock_only_config(directory, io)
-    if config.wants_re_resolve() and io.is_verbose():
-        io.write_error_line(
-            "<info>installer.re-resolve is ignored without pyproject.toml:"
-            " installing from the groups and markers recorded in poetry.lock</>"
-        )
     locker = LockOnlyLocker(lock)
     check_readable(lock, locker.build_package)
     poetry = Poetry(
@@ -126,4 +128,4 @@ def real_lock(poetry: Poetry) -> LockFile:
             "pyproject.toml changed significantly since poetry.lock was last"
             " generated. Run `poetry lock` to fix the lock file."
         )
-    return read_lock_file(poetry.locker.lock)
+    return read_lock_file(poetry.locker.lock, beside_pyproject=True)

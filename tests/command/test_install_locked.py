@@ -64,13 +64,34 @@ def test_dry_run_announces_the_groups_and_warns_how_to_narrow_them(
     assert (
         "Warning: poetry.lock does not record which groups are optional, so without"
         " pyproject.toml all of them (main, dev, test) are selected: narrow them with"
-        " --only main (or --without NAME)." in tester.io.fetch_error()
+        " --only main (or --without NAME), or slice the lock beside pyproject.toml"
+        " to have them as declared (the exact slice recipe, docs/docker.md)."
+        in tester.io.fetch_error()
     )
 
 
 def test_no_warning_once_the_groups_are_chosen(tester: CommandTester) -> None:
     tester.execute("--dry-run --no-directory --only main")
-    assert "Warning" not in tester.io.fetch_error()
+    assert "which groups are optional" not in tester.io.fetch_error()
+
+
+@pytest.mark.parametrize("re_resolve", ["true", "false"])
+def test_a_warning_where_poetry_install_would_resolve_again(
+    re_resolve: str, tester: CommandTester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Poetry before 2.3 resolves again by default: the lock's markers and its
+    resolution can differ, and the setting that makes them agree is named."""
+    monkeypatch.setenv("POETRY_INSTALLER_RE_RESOLVE", re_resolve)
+    assert tester.execute("--dry-run --no-directory --only main") == 0
+
+    warning = (
+        "Warning: installer.re-resolve is true (Poetry's default before 2.3), so"
+        " `poetry install` beside pyproject.toml resolves again for its environment,"
+        " where without pyproject.toml the lock's groups and markers decide, and the"
+        " two can differ: set installer.re-resolve to false"
+        " (POETRY_INSTALLER_RE_RESOLVE=false) for both (docs/usage.md)."
+    )
+    assert (warning in tester.io.fetch_error()) == (re_resolve == "true")
 
 
 @pytest.mark.parametrize(

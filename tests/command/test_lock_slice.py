@@ -115,6 +115,8 @@ def test_the_output_file_is_relative_to_the_working_directory_and_its_directory_
 def test_without_a_file_the_slice_goes_to_standard_output_alone(
     output: str, locked: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Before Poetry 2.3 a warning says that `poetry install` would resolve again.
+    monkeypatch.setenv("POETRY_INSTALLER_RE_RESOLVE", "false")
     status, text, error = run(locked, monkeypatch, f"{output} --only main")
 
     assert (status, error) == (0, "")
@@ -327,3 +329,53 @@ def test_any_change_to_a_selected_package_changes_the_slice_and_it_still_reads(
     (tmp_path / "slice" / "poetry.lock").write_text(after)
     lock = read_lock_file(tmp_path / "slice" / "poetry.lock")
     check_readable(lock, LockOnlyLocker(lock).build_package)
+
+
+@st.composite
+def pyproject_edit(draw: st.DrawFn, text: str) -> str:
+    """An edit of pyproject.toml that changes nothing the project installs: its
+    version, description, authors, keywords, a tool's settings."""
+    document = tomlkit.parse(text)
+    project = document["project"]
+    for _ in range(draw(st.integers(1, 3))):
+        field = draw(
+            st.sampled_from(["version", "description", "authors", "keywords", "tool"])
+        )
+        if field == "version":
+            project["version"] = ".".join(
+                str(draw(st.integers(0, 20))) for _ in range(3)
+            )
+        elif field == "description":
+            project["description"] = draw(st.text(max_size=40))
+        elif field == "authors":
+            project["authors"] = [{"name": draw(st.text(min_size=1, max_size=10))}]
+        elif field == "keywords":
+            project["keywords"] = draw(st.lists(st.text(max_size=8), max_size=3))
+        else:
+            tool = document.setdefault("tool", tomlkit.table())
+            tool[draw(st.sampled_from(["ruff", "mypy", "pytest"]))] = {
+                "line-length": draw(st.integers(60, 120))
+            }
+    return tomlkit.dumps(document)
+
+
+@PROPERTY
+@given(data=st.data())
+def test_beside_pyproject_edits_that_install_nothing_new_leave_the_slice_as_it_was(
+    data: st.DataObject,
+    committed_app: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    project = tmp_path_factory.mktemp("exact") / "project"
+    shutil.copytree(committed_app, project)
+    selection = data.draw(st.sampled_from(["", MAIN_ONLY, "--with docs -E fancy"]))
+    status, before, error = run(project, monkeypatch, selection)
+    assert status == 0, error
+
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(data.draw(pyproject_edit(pyproject.read_text())))
+    status, after, error = run(project, monkeypatch, selection)
+
+    assert status == 0, error
+    assert after == before

@@ -130,6 +130,32 @@ def test_slice_recipe_keeps_the_dependency_layer_through_dev_only_lock_changes(
     assert docker.installed(tag) == docker.installed(reference)
 
 
+def test_exact_slice_recipe_keeps_the_dependency_layer_through_version_bumps(
+    docker: Docker, app: Path, base: str, poetry: Poetry, request: pytest.FixtureRequest
+) -> None:
+    """The slicer reads pyproject.toml too: a version bump runs it again, and
+    its slice, and so the dependency layer, stay as they were."""
+    tag = tag_for(request, "image")
+    first = docker.build(app, "slice-exact.Dockerfile", tag, base)
+    assert not first.cached("RUN poetry install-locked")
+    assert docker.run(tag) == "app 0.1.0 ok\n"
+    installed = docker.installed(tag)
+
+    poetry.run("version", "patch", cwd=app)
+    bumped = docker.build(app, "slice-exact.Dockerfile", tag, base)
+    assert not bumped.cached("RUN poetry lock-slice")
+    assert bumped.cached("RUN poetry install-locked")
+    assert docker.run(tag) == "app 0.1.1 ok\n"
+
+    # A main dependency added: the slice changes, and the layer installs it.
+    add_dependency(app, "docsgen", "main")
+    poetry.run("lock", cwd=app)
+    main = docker.build(app, "slice-exact.Dockerfile", tag, base)
+    assert not main.cached("RUN poetry install-locked")
+    assert "Installing docsgen (1.0)" in main.output
+    assert docker.installed(tag) - installed == {("docsgen", "1.0"), ("app", "0.1.1")}
+
+
 @pytest.mark.parametrize(
     ("recipe", "python"),
     [

@@ -45,6 +45,7 @@ class Dist:
     requires: tuple[str, ...] = ()
     extras: tuple[str, ...] = ()
     sdist_only: bool = False
+    requires_python: str | None = None
 
     @property
     def module(self) -> str:
@@ -133,7 +134,13 @@ class PackageIndex:
 
 def build_wheel(directory: Path, dist: Dist) -> str:
     return tinybackend.write_wheel(
-        directory, dist.name, dist.version, dist.files(), dist.requires, dist.extras
+        directory,
+        dist.name,
+        dist.version,
+        dist.files(),
+        dist.requires,
+        dist.extras,
+        dist.requires_python,
     )
 
 

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 BIN = Path(sys.executable).parent
 POETRY = BIN / "poetry"
+ROOT = Path(__file__).resolve().parents[2]
+# Poetry 1.8 in a virtualenv of its own (scripts/setup-venv.sh: legacy_poetry),
+# which writes the lock-version 2.0 locks of Poetry 1.5 to 1.8.
+LEGACY_POETRY = ROOT / ".cache" / "poetry-1.8.5" / "bin" / "poetry"
 # The interpreter this suite runs on (its venv's base), which Poetry must find as
 # `python3` for the virtualenvs it creates: the matrix runs the suite on several.
 PYTHON = Path(sys.executable).resolve()

@@ -53,6 +53,10 @@ PUBLIC_DISTS = [
     Dist("winonly", "1.0"),
     Dist("oldpy", "1.0"),
     Dist("sdistonly", "1.0", requires=("beta",), sdist_only=True),
+    # Two releases that a resolution for one Python tells apart (resolveapp).
+    Dist("twin", "1.0", requires_python=">=3.9"),
+    Dist("twin", "2.0", requires=("zeta",), requires_python=">=3.11"),
+    Dist("duo", "1.0"),
 ]
 PRIVATE_DISTS = [Dist("secretpkg", "1.0", requires=("alpha",))]
 URL_DIST = Dist("urlpkg", "1.0")
@@ -209,6 +213,98 @@ packages = [{{ include = "pathapp" }}]
     )
 
 
+def write_resolveapp(directory: Path, fixtures: Fixtures) -> None:
+    """The two shapes of lock where resolving again for one environment, as
+    Poetry before 2.3 does by default, installs other than the lock's groups and
+    markers say:
+
+    - `twin`, locked at 1.0 under `python_version < "3.14"` and at 2.0 (for
+      Python >= 3.11 only) under `python_version >= "3.14"`: resolved for
+      Python 3.11 to 3.13, it is 2.0 (and zeta, which only 2.0 needs);
+    - `duo`, the `pair` extra's and a plain dev dependency: Poetry 2.0 to 2.2
+      lock it in main with no extra marker, so `--only main` installs it from
+      the lock, while resolving again leaves it out (Poetry >= 2.3 locks it
+      under `extra == "pair"`).
+    """
+    directory.mkdir(parents=True)
+    (directory / "pyproject.toml").write_text(
+        f"""\
+[tool.poetry]
+package-mode = false
+
+[tool.poetry.dependencies]
+python = ">=3.9"
+alpha = "*"
+twin = [
+    {{ version = "*", python = "<3.14" }},
+    {{ version = ">=2", python = ">=3.14" }},
+]
+duo = {{ version = "*", optional = true }}
+
+[tool.poetry.extras]
+pair = ["duo"]
+
+[tool.poetry.group.dev.dependencies]
+duo = "*"
+{sources(fixtures.index)}"""
+    )
+
+
+def write_legacyapp(directory: Path, fixtures: Fixtures) -> None:
+    """The `app` of the fixtures and `pathapp`'s directory dependency, declared
+    as Poetry 1.x reads a project (`[tool.poetry]` only), for a lock Poetry 1.8
+    writes (lock-version 2.0, no groups or markers per package)."""
+    directory.mkdir(parents=True)
+    (directory / "legacyapp").mkdir()
+    (directory / "legacyapp" / "__init__.py").write_text("")
+    for path, text in tinybackend_tree(PATH_DIST).items():
+        target = directory / "libs" / PATH_DIST.name / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    git = fixtures.git.url(GIT_DIST.name)
+    (directory / "pyproject.toml").write_text(
+        f"""\
+[tool.poetry]
+name = "legacyapp"
+version = "0.1.0"
+description = "The application, as a Poetry 1.x project."
+authors = ["tests <tests@example.invalid>"]
+packages = [{{ include = "legacyapp" }}]
+
+[tool.poetry.dependencies]
+python = ">=3.9"
+alpha = ">=1.0"
+gamma = {{ version = "*", extras = ["fast"] }}
+shared = "*"
+sdistonly = "*"
+secretpkg = {{ version = "*", source = "{PRIVATE}" }}
+oldpy = {{ version = "*", python = "<3.11" }}
+winonly = {{ version = "*", markers = "sys_platform == 'win32'" }}
+urlpkg = {{ url = "{fixtures.url_dependency}" }}
+gitpkg = {{ git = "{git}", tag = "v1.0" }}
+{PATH_DIST.name} = {{ path = "libs/{PATH_DIST.name}", develop = true }}
+epsilon = {{ version = "*", optional = true }}
+
+[tool.poetry.extras]
+fancy = ["epsilon"]
+
+[tool.poetry.group.dev.dependencies]
+shared = "*"
+devtool = "*"
+
+[tool.poetry.group.docs]
+optional = true
+
+[tool.poetry.group.docs.dependencies]
+docsgen = "*"
+{sources(fixtures.index)}
+[build-system]
+requires = ["poetry-core>=1.0"]
+build-backend = "poetry.core.masonry.api"
+"""
+    )
+
+
 DOCKER_APP_MAIN = """\
 from importlib.metadata import version
 
@@ -269,15 +365,24 @@ def lock_only_copy(template: Path, destination: Path) -> Path:
 
 
 def install_over(
-    poetry: Poetry, project: Path, directory: Path, root: str, *options: str
+    poetry: Poetry,
+    project: Path,
+    directory: Path,
+    root: str | None,
+    *options: str,
+    **variables: str,
 ) -> subprocess.CompletedProcess[str]:
     """After `COPY . .` (`project` over the `directory` install-locked filled),
     `poetry install OPTIONS` adopts its environment and installs only the
-    project itself, `root` ("app (0.1.0)")."""
+    project itself, `root` ("app (0.1.0)"; None: a project in non-package mode,
+    so nothing at all)."""
     shutil.copytree(project, directory, dirs_exist_ok=True)
-    result = poetry.run("install", *options, cwd=directory)
+    result = poetry.run("install", *options, cwd=directory, env=variables)
     assert "No dependencies to install or update" in result.stdout
-    assert f"Installing the current project: {root}" in result.stdout
+    if root is not None:
+        assert f"Installing the current project: {root}" in result.stdout
+    else:
+        assert "Installing the current project" not in result.stdout
     return result
 
 

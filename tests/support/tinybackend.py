@@ -31,8 +31,11 @@ def metadata_text(
     version: str,
     requires: list[str] | tuple[str, ...] = (),
     extras: list[str] | tuple[str, ...] = (),
+    requires_python: str | None = None,
 ) -> str:
     lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    if requires_python:
+        lines.append(f"Requires-Python: {requires_python}")
     lines += [f"Provides-Extra: {extra}" for extra in extras]
     lines += [f"Requires-Dist: {requirement}" for requirement in requires]
     return "\n".join(lines) + "\n"
@@ -45,12 +48,15 @@ def write_wheel(
     files: dict[str, str],
     requires: list[str] | tuple[str, ...] = (),
     extras: list[str] | tuple[str, ...] = (),
+    requires_python: str | None = None,
 ) -> str:
     """Write a pure-Python wheel holding `files` (archive path: text)."""
     dist = name.replace("-", "_")
     info = f"{dist}-{version}.dist-info"
     contents = dict(files)
-    contents[f"{info}/METADATA"] = metadata_text(name, version, requires, extras)
+    contents[f"{info}/METADATA"] = metadata_text(
+        name, version, requires, extras, requires_python
+    )
     contents[f"{info}/WHEEL"] = (
         "Wheel-Version: 1.0\nGenerator: tinybackend\nRoot-Is-Purelib: true\n"
         "Tag: py3-none-any\n"

@@ -28,6 +28,7 @@ CONTACT = {
     "lock_only",
     "package_sources",
     "poetry_support",
+    "resolution",
 }
 
 

@@ -1,4 +1,5 @@
-"""The lock-only locker: the up-front check costs no second parse of the lock."""
+"""The lock-only Locker and Config: the up-front check costs no second parse of
+the lock, and the installer never resolves again, whatever else Poetry reads."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from typing import Any
 
 import pytest
 
+from cleo.io.null_io import NullIO
+from poetry.config.config import Config
 from poetry.packages.locker import Locker
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_file import check_readable
 from poetry_plugin_install_locked.lock_file import read_lock_file
+from poetry_plugin_install_locked.lock_only import LockOnlyConfig
 from poetry_plugin_install_locked.lock_only import LockOnlyLocker
+from poetry_plugin_install_locked.lock_only import load_lock_only_config
+from poetry_plugin_install_locked.lock_only import wants_re_resolve
 from tests.support.locks import LOCK
 from tests.support.locks import write
 
@@ -104,3 +110,25 @@ def test_a_package_poetry_cannot_read_is_named_in_one_line(
     assert str(error.value).endswith(
         "run `poetry lock` with Poetry >= 2.0 to regenerate it."
     )
+
+
+def test_the_installers_view_never_resolves_again_and_shares_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POETRY_INSTALLER_RE_RESOLVE", "true")
+    (tmp_path / "poetry.toml").write_text("[installer]\nmax-workers = 3\n")
+    config = load_lock_only_config(tmp_path, NullIO())
+    view = LockOnlyConfig(config)
+
+    assert view.get("installer.re-resolve") is False
+    assert wants_re_resolve(config)  # what `poetry install` will do
+    assert view.get("installer.max-workers") == 3
+    config.merge({"repositories": {"corp": {"url": "https://pkgs.example/simple"}}})
+    assert view.get("repositories.corp.url") == "https://pkgs.example/simple"
+
+
+def test_poetrys_process_wide_configuration_stays_poetrys(tmp_path: Path) -> None:
+    config = load_lock_only_config(tmp_path, NullIO())
+    LockOnlyConfig(config)
+
+    assert type(Config.create()) is Config

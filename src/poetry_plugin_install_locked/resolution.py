@@ -1,0 +1,102 @@
+"""The locked resolution: each locked package's groups and markers, as Poetry
+derives them from the locked packages alone, and what its installer would
+install here where it resolves again.
+
+A lock of lock-version 2.1 records each package's groups and per-group markers,
+and Poetry's installer installs from them unless it resolves again (always for
+a lock-version 2.0 lock; and by default before Poetry 2.3, where
+installer.re-resolve is true). Resolving again takes pyproject.toml and the
+locked packages, never the network: the solver is given a pool made of the
+locked packages only, and the git, URL and path dependencies are not fetched.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from cleo.io.null_io import NullIO
+from poetry.puzzle.solver import Solver
+from poetry.repositories import RepositoryPool
+
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from packaging.utils import NormalizedName
+    from poetry.core.packages.package import Package
+    from poetry.poetry import Poetry
+    from poetry.utils.env import Env
+
+
+RE_RESOLVE = "installer.re-resolve"
+
+
+def locks_groups_and_markers(poetry: Poetry) -> bool:
+    """Whether the lock records each package's groups and markers (2.1 on)."""
+    return bool(poetry.locker.is_locked_groups_and_markers())
+
+
+def re_resolves(poetry: Poetry) -> bool:
+    """Whether `poetry install` resolves again beside this pyproject.toml."""
+    return bool(poetry.config.get(RE_RESOLVE, True)) or not locks_groups_and_markers(
+        poetry
+    )
+
+
+def derived_lock_packages(poetry: Poetry) -> list[dict[str, Any]]:
+    """Every locked package's table as `poetry lock` on this Poetry would write
+    it now, groups and markers included, the locked versions kept: the whole
+    project solved (every group, optional ones included) for every environment
+    from the locked packages alone."""
+    locked = _locked(poetry)
+    solver = _solver(poetry, poetry.package, locked)
+    solved = solver.solve().get_solved_packages()
+    return [_plain(table) for table in poetry.locker._lock_packages(solved)]
+
+
+def installed_here(
+    poetry: Poetry,
+    env: Env,
+    groups: Collection[NormalizedName],
+    extras: Collection[NormalizedName],
+) -> set[tuple[NormalizedName, str]]:
+    """What `poetry install --no-root` would install into `env` (empty) where it
+    resolves again: name and version of each package."""
+    locked = _locked(poetry)
+    root = poetry.package.with_dependency_groups(list(groups), only=True)
+    solver = _solver(poetry, root, locked, active_root_extras=extras)
+    with solver.use_environment(env):
+        transaction = solver.solve()
+    operations = transaction.calculate_operations(
+        with_uninstalls=False, extras=set(extras)
+    )
+    return {
+        (op.package.name, op.package.version.text)
+        for op in operations
+        if not op.skipped
+    }
+
+
+def _locked(poetry: Poetry) -> list[Package]:
+    return list(poetry.locker.locked_repository().packages)
+
+
+def _solver(poetry: Poetry, root: Any, locked: list[Package], **options: Any) -> Solver:
+    pool = RepositoryPool.from_packages(locked, poetry.config)
+    solver = Solver(root, pool, [], locked, NullIO(), **options)
+    # The locked git, URL and path packages, as they are: nothing fetched.
+    solver.provider.load_deferred(False)
+    return solver
+
+
+def _plain(value: Any) -> Any:
+    """tomlkit's items as plain Python values."""
+    unwrap = getattr(value, "unwrap", None)
+    if unwrap is not None:
+        return unwrap()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value

@@ -1,0 +1,108 @@
+"""Beside pyproject.toml, `poetry lock-slice SEL` slices what `poetry install
+--no-root SEL` installs: optional groups as declared, and for a lock of Poetry 1.8
+(lock-version 2.0) as for one of Poetry 2 (2.1). `poetry install-locked` in a
+directory holding only the slice installs exactly that, and the later
+`poetry install` over the full project installs only the project."""
+
+from __future__ import annotations
+
+import shutil
+
+from typing import TYPE_CHECKING
+
+import pytest
+import tomlkit
+
+from tests.support.poetry_cli import INSTALLERS
+from tests.support.poetry_cli import installed_set
+from tests.support.projects import copy_project
+from tests.support.projects import install_over
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from tests.support.poetry_cli import Installed
+    from tests.support.poetry_cli import Poetry
+
+
+pytestmark = [pytest.mark.e2e, pytest.mark.differential]
+
+SELECTIONS = [
+    pytest.param([], id="default"),
+    pytest.param(["--only", "main"], id="only-main"),
+    pytest.param(["--with", "docs"], id="with-docs"),
+    pytest.param(["--without", "dev"], id="without-dev"),
+    pytest.param(["--all-groups"], id="all-groups"),
+    pytest.param(["-E", "fancy"], id="extras"),
+    pytest.param(["--all-extras"], id="all-extras"),
+]
+LOCKS = {"2.0": "legacy_template", "2.1": "legacy21_template"}
+
+
+def exact_slice(
+    poetry: Poetry, template: Path, destination: Path, *options: str
+) -> Path:
+    """`poetry lock-slice OPTIONS` beside pyproject.toml, into DESTINATION, with
+    the directory dependency the lock names beside it, as a build copies it."""
+    poetry.run(
+        "lock-slice", *options, "-o", str(destination / "poetry.lock"), cwd=template
+    )
+    shutil.copytree(template / "libs", destination / "libs")
+    return destination
+
+
+@pytest.mark.parametrize("lock_version", LOCKS)
+@pytest.mark.parametrize("selection", SELECTIONS)
+@pytest.mark.parametrize("installer", INSTALLERS)
+def test_the_exact_slice_installs_what_poetry_install_no_root_installs(
+    installer: str,
+    selection: list[str],
+    lock_version: str,
+    request: pytest.FixtureRequest,
+    poetry: Poetry,
+    poetry_install_no_root: Callable[..., Installed],
+    tmp_path: Path,
+) -> None:
+    template: Path = request.getfixturevalue(LOCKS[lock_version])
+    locked = tomlkit.parse((template / "poetry.lock").read_text())
+    assert locked["metadata"]["lock-version"] == lock_version
+    expected = poetry_install_no_root(template, *selection)
+
+    sliced = exact_slice(poetry, template, tmp_path / "slice", *selection)
+    text = (sliced / "poetry.lock").read_text()
+    assert tomlkit.parse(text)["metadata"]["lock-version"] == "2.1"
+
+    poetry.installing_with(installer).run("install-locked", cwd=sliced)
+    assert installed_set(sliced / ".venv", sliced) == expected
+
+    install_over(poetry, template, sliced, "legacyapp (0.1.0)", *selection)
+
+
+@pytest.mark.parametrize("lock_version", LOCKS)
+def test_a_dev_dependency_added_and_locked_leaves_the_slice_byte_identical(
+    lock_version: str,
+    request: pytest.FixtureRequest,
+    poetry: Poetry,
+    legacy_poetry: Poetry,
+    tmp_path: Path,
+) -> None:
+    template: Path = request.getfixturevalue(LOCKS[lock_version])
+    project = copy_project(template, tmp_path / "project")
+    before = poetry.run("lock-slice", "--only", "main", cwd=project).stdout
+
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    assert "[tool.poetry.group.dev.dependencies]\n" in text
+    pyproject.write_text(
+        text.replace(
+            "[tool.poetry.group.dev.dependencies]\n",
+            '[tool.poetry.group.dev.dependencies]\ndocsgen = "*"\n',
+        )
+    )
+    lock = (project / "poetry.lock").read_text()
+    (legacy_poetry if lock_version == "2.0" else poetry).run("lock", cwd=project)
+    assert (project / "poetry.lock").read_text() != lock
+
+    assert poetry.run("lock-slice", "--only", "main", cwd=project).stdout == before
