@@ -43,6 +43,7 @@ START=$SECONDS
 
 fail() { echo "$*" >&2; exit 1; }
 main_venv || fail "test.sh: could not set up $VENV"
+legacy_poetry || fail "test.sh: could not set up Poetry $POETRY_LEGACY"
 "$VENV/bin/ruff" check . || FAILED=1
 "$VENV/bin/ruff" format --check . || FAILED=1
 "$VENV/bin/mypy" || FAILED=1
