@@ -275,6 +275,7 @@ default: narrow them with <info>--only main</> or <info>--without</>.
             self.io,
             lock_only=lock is not None,
             name_known=self.project_name is not None,
+            uv=uv.binary if uv is not None else None,
         )
         if lock is not None:
             selected = [g for g in lock.groups if g in groups]

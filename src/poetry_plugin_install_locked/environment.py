@@ -25,6 +25,7 @@ from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.installed import site_packages
 from poetry_plugin_install_locked.poetry_support import python_finder
 from poetry_plugin_install_locked.poetry_support import python_version_errors
+from poetry_plugin_install_locked.uv_venv import UvEnvManager
 
 
 if TYPE_CHECKING:
@@ -34,15 +35,23 @@ if TYPE_CHECKING:
 
 
 def select_environment(
-    poetry: Poetry, io: IO, *, lock_only: bool, name_known: bool
+    poetry: Poetry,
+    io: IO,
+    *,
+    lock_only: bool,
+    name_known: bool,
+    uv: str | None = None,
 ) -> Env:
     """Find or create the environment, as Poetry's `install` would.
 
     In lock-only mode without the project's name, an env Poetry would create
     in its cache directory is created as `.venv` instead; and a Python the lock
     does not allow is reported in one line rather than Poetry's search log.
+    Given `uv`, uv creates a new virtualenv, as Poetry would have.
     """
-    manager = EnvManager(poetry, io=io)
+    manager = (
+        EnvManager(poetry, io=io) if uv is None else UvEnvManager(poetry, io, uv=uv)
+    )
     try:
         if lock_only and _would_create(poetry, manager):
             _check_a_python_is_allowed(poetry)

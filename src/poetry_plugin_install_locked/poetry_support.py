@@ -116,6 +116,9 @@ INTERNALS = (
     Internal(Factory, "create_pool", ("disable_cache",)),
     Internal(EnvManager, "__init__", ("io",)),
     Internal(EnvManager, "create_venv"),
+    Internal(
+        EnvManager, "build_venv", ("path", "executable", "flags", "with_pip", "prompt")
+    ),
     Internal(EnvManager, "get"),
     Internal(SitePackages, "distributions", ("name", "writable_only")),
     Internal(PasswordManager, "get_http_auth"),

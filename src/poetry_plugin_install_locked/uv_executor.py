@@ -191,6 +191,10 @@ class UvExecutor:
             indexes[name.lower()] = index
         return indexes
 
+    @property
+    def binary(self) -> str:
+        return self._binary
+
     def bind(self, env: Env) -> None:
         self._env = env
         self._chooser = ArtifactChooser(env, self._poetry.config)

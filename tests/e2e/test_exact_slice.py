@@ -41,16 +41,22 @@ SELECTIONS = [
 LOCKS = {"2.0": "legacy_template", "2.1": "legacy21_template"}
 
 
+@pytest.fixture(scope="module")
 def exact_slice(
-    poetry: Poetry, template: Path, destination: Path, *options: str
-) -> Path:
-    """`poetry lock-slice OPTIONS` beside pyproject.toml, into DESTINATION, with
-    the directory dependency the lock names beside it, as a build copies it."""
-    poetry.run(
-        "lock-slice", *options, "-o", str(destination / "poetry.lock"), cwd=template
-    )
-    shutil.copytree(template / "libs", destination / "libs")
-    return destination
+    poetry: Poetry, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., str]:
+    """The text of `poetry lock-slice OPTIONS` beside pyproject.toml, worked out
+    once per template and options (both installers install it)."""
+    done: dict[tuple[Path, tuple[str, ...]], str] = {}
+
+    def text(template: Path, *options: str) -> str:
+        if (template, options) not in done:
+            output = tmp_path_factory.mktemp("exact") / "poetry.lock"
+            poetry.run("lock-slice", *options, "-o", str(output), cwd=template)
+            done[template, options] = output.read_text()
+        return done[template, options]
+
+    return text
 
 
 @pytest.mark.parametrize("lock_version", LOCKS)
@@ -63,6 +69,7 @@ def test_the_exact_slice_installs_what_poetry_install_no_root_installs(
     request: pytest.FixtureRequest,
     poetry: Poetry,
     poetry_install_no_root: Callable[..., Installed],
+    exact_slice: Callable[..., str],
     tmp_path: Path,
 ) -> None:
     template: Path = request.getfixturevalue(LOCKS[lock_version])
@@ -70,8 +77,12 @@ def test_the_exact_slice_installs_what_poetry_install_no_root_installs(
     assert locked["metadata"]["lock-version"] == lock_version
     expected = poetry_install_no_root(template, *selection)
 
-    sliced = exact_slice(poetry, template, tmp_path / "slice", *selection)
-    text = (sliced / "poetry.lock").read_text()
+    # The slice alone, and the directory dependency it names, as a build copies them.
+    sliced = tmp_path / "slice"
+    sliced.mkdir()
+    text = exact_slice(template, *selection)
+    (sliced / "poetry.lock").write_text(text)
+    shutil.copytree(template / "libs", sliced / "libs")
     assert tomlkit.parse(text)["metadata"]["lock-version"] == "2.1"
 
     poetry.installing_with(installer).run("install-locked", cwd=sliced)

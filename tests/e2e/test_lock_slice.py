@@ -1,6 +1,6 @@
-"""`poetry install-locked` in a directory holding only the slice installs what
-`poetry install-locked SEL` installs from the whole lock, and the final
-`poetry install` over the full project then installs only the project."""
+"""`poetry install-locked` in a directory holding only the slice of a lock-only
+directory installs what `poetry install --no-root SEL` installs in the full
+project, and the final `poetry install` over it then installs only the project."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ from tests.support.projects import with_optional_groups
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
+    from tests.support.poetry_cli import Installed
     from tests.support.poetry_cli import Poetry
 
 
@@ -45,16 +47,21 @@ def slice_into(poetry: Poetry, full: Path, destination: Path, *options: str) -> 
 
 
 @pytest.mark.parametrize("selection", SELECTIONS)
-def test_the_slice_installs_what_the_selection_installs_from_the_whole_lock(
-    selection: list[str], app_template: Path, poetry: Poetry, tmp_path: Path
+def test_the_slice_installs_what_poetry_install_no_root_installs(
+    selection: list[str],
+    app_template: Path,
+    poetry: Poetry,
+    poetry_install_no_root: Callable[..., Installed],
+    tmp_path: Path,
 ) -> None:
+    """Sliced without pyproject.toml, where every locked group is a default
+    group: so Poetry is asked for the optional one too."""
     full = lock_only_copy(app_template, tmp_path / "full")
-    poetry.run("install-locked", *selection, cwd=full)
-    expected = installed_set(full / ".venv", full)
-
     sliced = slice_into(poetry, full, tmp_path / "slice", *selection)
     poetry.run("install-locked", cwd=sliced)  # no options: the slice decides
-    assert installed_set(sliced / ".venv", sliced) == expected
+    assert installed_set(sliced / ".venv", sliced) == poetry_install_no_root(
+        app_template, *with_optional_groups(selection)
+    )
 
     # The whole lock and pyproject.toml copied over the slice.
     install_over(
@@ -63,10 +70,12 @@ def test_the_slice_installs_what_the_selection_installs_from_the_whole_lock(
 
 
 def test_this_environment_leaves_out_what_it_does_not_install(
-    app_template: Path, poetry: Poetry, tmp_path: Path
+    app_template: Path,
+    poetry: Poetry,
+    poetry_install_no_root: Callable[..., Installed],
+    tmp_path: Path,
 ) -> None:
     full = lock_only_copy(app_template, tmp_path / "full")
-    poetry.run("install-locked", "--only", "main", cwd=full)
     sliced = slice_into(
         poetry, full, tmp_path / "slice", "--only", "main", "--this-environment"
     )
@@ -79,24 +88,26 @@ def test_this_environment_leaves_out_what_it_does_not_install(
     assert ("oldpy" in locked) == (sys.version_info < (3, 11))
 
     poetry.run("install-locked", cwd=sliced)
-    assert installed_set(sliced / ".venv", sliced) == installed_set(
-        full / ".venv", full
+    assert installed_set(sliced / ".venv", sliced) == poetry_install_no_root(
+        app_template, "--only", "main"
     )
 
 
 def test_a_directory_dependency_is_sliced_with_its_relative_path(
-    pathapp_template: Path, poetry: Poetry, tmp_path: Path
+    pathapp_template: Path,
+    poetry: Poetry,
+    poetry_install_no_root: Callable[..., Installed],
+    tmp_path: Path,
 ) -> None:
     full = lock_only_copy(pathapp_template, tmp_path / "full")
     shutil.copytree(pathapp_template / "libs", full / "libs")
-    poetry.run("install-locked", cwd=full)
 
     sliced = slice_into(poetry, full, tmp_path / "slice")
     shutil.copytree(pathapp_template / "libs", sliced / "libs")
     poetry.run("install-locked", cwd=sliced)
 
     installed = installed_set(sliced / ".venv", sliced)
-    assert installed == installed_set(full / ".venv", full)
+    assert installed == poetry_install_no_root(pathapp_template)
     assert "localpkg" in names(installed)
 
 

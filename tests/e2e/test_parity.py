@@ -24,9 +24,11 @@ from tests.support.projects import write_index_app
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterator
     from pathlib import Path
 
+    from tests.support.poetry_cli import Installed
     from tests.support.poetry_cli import Poetry
 
 
@@ -50,17 +52,10 @@ def test_lock_only_install_equals_poetry_install_no_root(
     installer: str,
     app_template: Path,
     poetry: Poetry,
+    poetry_install_no_root: Callable[..., Installed],
     tmp_path: Path,
 ) -> None:
-    project = copy_project(app_template, tmp_path / "project")
-    poetry.serial().run(
-        "install",
-        "--no-root",
-        *with_optional_groups(selection),
-        cwd=project,
-        POETRY_VIRTUALENVS_IN_PROJECT="true",
-    )
-    expected = installed_set(project / ".venv", project)
+    expected = poetry_install_no_root(app_template, *with_optional_groups(selection))
 
     locked = lock_only_copy(app_template, tmp_path / "locked")
     poetry.run("install-locked", *selection, f"--installer={installer}", cwd=locked)

@@ -29,6 +29,7 @@ CONTACT = {
     "package_sources",
     "poetry_support",
     "resolution",
+    "uv_venv",
 }
 
 
