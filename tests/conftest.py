@@ -25,6 +25,8 @@ from tests.support.projects import Fixtures
 from tests.support.projects import copy_project
 from tests.support.projects import serve_fixtures
 from tests.support.projects import write_app
+from tests.support.projects import write_file_git_app
+from tests.support.projects import write_index_app
 from tests.support.projects import write_legacyapp
 from tests.support.projects import write_pathapp
 from tests.support.projects import write_resolveapp
@@ -122,6 +124,26 @@ def legacy21_template(
 ) -> Path:
     """`legacyapp`, locked by this suite's Poetry: lock-version 2.1."""
     return _locked(tmp_path_factory, write_legacyapp, fixtures, poetry)
+
+
+@pytest.fixture(scope="session")
+def file_git_template(
+    tmp_path_factory: pytest.TempPathFactory, fixtures: Fixtures, poetry: Poetry
+) -> Path:
+    """`app`, its git dependency from a file:// URL (for uv, which takes no git://)."""
+    return _locked(tmp_path_factory, write_file_git_app, fixtures, poetry)
+
+
+@pytest.fixture(scope="session")
+def index_template(
+    tmp_path_factory: pytest.TempPathFactory, fixtures: Fixtures, poetry: Poetry
+) -> Path:
+    """A project whose every dependency comes from the tests' index."""
+    return _locked(tmp_path_factory, write_indexapp, fixtures, poetry)
+
+
+def write_indexapp(directory: Path, fixtures: Fixtures) -> None:
+    write_index_app(directory, fixtures.index)
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,6 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from poetry_plugin_install_locked.lock_slice import render_slice
 from poetry_plugin_install_locked.lock_slice import slice_packages
 from poetry_plugin_install_locked.resolution import derived_lock_packages
 from poetry_plugin_install_locked.resolution import installed_here
@@ -47,7 +46,10 @@ RECORDED = "2.1"
 
 @dataclasses.dataclass(frozen=True)
 class ExactSlice:
-    text: str
+    lock: LockFile
+    """The lock, with each package's groups and markers recorded."""
+    packages: list[dict[str, Any]]
+    """The sliced packages' tables."""
     differences: list[str]
     """What `poetry install` would install here, resolving again, that the
     slice does not (or the other way round): "name version" lines."""
@@ -72,13 +74,11 @@ def exact_slice(
     environment the installer would use)."""
     recorded = recorded_lock(lock, poetry)
     if not re_resolves(poetry):
-        packages = slice_packages(recorded, selection)
-        return ExactSlice(render_slice(recorded, packages, selection), [])
+        return ExactSlice(recorded, slice_packages(recorded, selection), [])
 
     here = installed_here(poetry, env, selection.groups, selection.extras)
     if selection.environment is not None:
-        packages = _resolved(recorded, selection, here)
-        return ExactSlice(render_slice(recorded, packages, selection), [])
+        return ExactSlice(recorded, _resolved(recorded, selection, here), [])
 
     packages = slice_packages(recorded, selection)
     here_by_slice = {
@@ -90,7 +90,7 @@ def exact_slice(
     differences = [
         f"{name} {version}" for name, version in sorted(here ^ here_by_slice)
     ]
-    return ExactSlice(render_slice(recorded, packages, selection), differences)
+    return ExactSlice(recorded, packages, differences)
 
 
 def _resolved(

@@ -10,15 +10,25 @@ POETRY_HTTP_BASIC_NAME_USERNAME/_PASSWORD, keyring and certificates.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from typing import Any
 
+from packaging.utils import canonicalize_name
 from poetry.factory import Factory
 from poetry.repositories.http_repository import HTTPRepository
 from poetry.utils.password_manager import PasswordManager
 
+from poetry_plugin_install_locked.exceptions import InstallLockedError
+
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Mapping
+
     from cleo.io.io import IO
     from poetry.config.config import Config
+    from poetry.core.packages.package import Package
+    from poetry.core.packages.utils.link import Link
+    from poetry.poetry import Poetry
     from poetry.repositories import RepositoryPool
 
     from poetry_plugin_install_locked.lock_file import LockedSource
@@ -74,3 +84,54 @@ def http_credentials(config: Config, name: str) -> tuple[str | None, str | None]
     POETRY_HTTP_BASIC_* variables, keyring."""
     credential = PasswordManager(config).get_http_auth(name)
     return credential.username, credential.password
+
+
+def served_links(poetry: Poetry) -> Callable[[Mapping[str, Any]], list[Link]]:
+    """For a locked package's table, the links its source serves for it, looked
+    up as Poetry's installer looks them up: with Poetry's configuration,
+    credentials and HTTP cache. Their URLs are what poetry.lock does not hold."""
+    locked = {
+        _key(p.name, p.version.text, p.source_type, p.source_reference): p
+        for p in poetry.locker.locked_repository().packages
+    }
+
+    def links(table: Mapping[str, Any]) -> list[Link]:
+        source = table.get("source", {})
+        package = locked[
+            _key(
+                table["name"],
+                table["version"],
+                source.get("type"),
+                source.get("reference"),
+            )
+        ]
+        return _links(poetry.pool, package)
+
+    return links
+
+
+def _key(
+    name: str, version: str, kind: str | None, reference: str | None
+) -> tuple[str, ...]:
+    return (canonicalize_name(name), version, kind or "", (reference or "").lower())
+
+
+def _links(pool: RepositoryPool, package: Package) -> list[Link]:
+    name = package.source_reference if package.source_type else "PyPI"
+    assert name is not None
+    try:
+        repository = pool.repository(name)
+    except (IndexError, ValueError) as e:
+        raise InstallLockedError(
+            f"{package.pretty_name} {package.full_pretty_version} comes from source"
+            f" {name}, which Poetry's configuration does not know: {e}"
+        ) from e
+    try:
+        return repository.find_links_for_package(package)
+    except Exception as e:
+        url = getattr(repository, "url", "")
+        reason = " ".join(str(e).split()) or type(e).__name__
+        raise InstallLockedError(
+            f"Cannot look up {package.pretty_name} {package.full_pretty_version}"
+            f" in source {name} ({url}): {reason}."
+        ) from e

@@ -379,3 +379,41 @@ def test_beside_pyproject_edits_that_install_nothing_new_leave_the_slice_as_it_w
 
     assert status == 0, error
     assert after == before
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (
+            "--format pylock -o locks/pylock-prod.toml",
+            (
+                "pylock-prod.toml is not a name uv and pip read a PEP 751 lock from:"
+                " name it pylock.toml or pylock.NAME.toml."
+            ),
+        ),
+        ("--format json", "--format is 'json': it can be lock or pylock."),
+        (
+            "--multi-use",
+            (
+                "--multi-use writes a pylock.toml of every group and extra, chosen"
+                " when installing: use it with --format pylock, and without a"
+                " selection."
+            ),
+        ),
+        (
+            "--format pylock --multi-use --only main -E fancy",
+            (
+                "--multi-use writes a pylock.toml of every group and extra, chosen"
+                " when installing: use it with --format pylock, and without --only,"
+                " --extras."
+            ),
+        ),
+    ],
+)
+def test_pylock_options_that_cannot_hold_are_one_line_errors(
+    args: str, error: str, locked: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, output, errors = run(locked, monkeypatch, args)
+
+    assert (status, output, errors.strip()) == (1, "", error)
+    assert not (locked / "locks").exists()

@@ -131,20 +131,24 @@ def test_quiet_prints_nothing(
     assert "alpha" in names(installed_set(locked / ".venv"))
 
 
-def test_re_resolve_setting_is_overridden_and_verbose_output_says_so(
+def test_re_resolve_setting_is_overridden_and_a_warning_says_so(
     app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
+    """Without pyproject.toml nothing can be resolved again: the lock decides,
+    and the last line says that the later `poetry install` would resolve again."""
     locked = lock_only_copy(app_template, tmp_path / "locked")
     result = poetry.run(
         "install-locked",
-        "-v",
         "--only",
         "main",
         cwd=locked,
         POETRY_INSTALLER_RE_RESOLVE="true",
     )
 
-    assert "installer.re-resolve is ignored without pyproject.toml" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith(
+        "Warning: installer.re-resolve is true (Poetry's default before 2.3), so"
+        " `poetry install` beside pyproject.toml resolves again"
+    )
     assert "secretpkg" in names(installed_set(locked / ".venv"))
 
 

@@ -99,6 +99,10 @@ class PackageIndex:
         for project in {path.name.split("-")[0] for path in paths}:
             self._write_page(repository, project)
 
+    def refresh(self, repository: str, project: str) -> None:
+        """Write `project`'s page again, after its files changed."""
+        self._write_page(repository, project)
+
     def add_tinybackend(self, repository: str) -> None:
         """Serve the tests' build backend, which sdists and source trees require."""
         files = self.root / repository / "files"

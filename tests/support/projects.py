@@ -122,7 +122,9 @@ build-backend = "poetry.core.masonry.api"
 """
 
 
-def write_app(directory: Path, fixtures: Fixtures) -> None:
+def write_app(directory: Path, fixtures: Fixtures, *, git: str | None = None) -> None:
+    """The app; its git dependency from the git daemon, or from `git`."""
+    git = git or fixtures.git.url(GIT_DIST.name)
     directory.mkdir(parents=True)
     (directory / "app").mkdir()
     (directory / "app" / "__init__.py").write_text("")
@@ -142,7 +144,7 @@ dependencies = [
     "oldpy; python_version < '3.11'",
     "winonly; sys_platform == 'win32'",
     "urlpkg @ {fixtures.url_dependency}",
-    "gitpkg @ git+{fixtures.git.url(GIT_DIST.name)}@v1.0",
+    "gitpkg @ git+{git}@v1.0",
 ]
 
 [project.optional-dependencies]
@@ -164,6 +166,14 @@ optional = true
 [tool.poetry.group.docs.dependencies]
 docsgen = "*"
 {sources(fixtures.index)}{BUILD_SYSTEM}"""
+    )
+
+
+def write_file_git_app(directory: Path, fixtures: Fixtures) -> None:
+    """The app, its git dependency from a file:// URL: uv reads git over https,
+    ssh and file only, not the git daemon's git://."""
+    write_app(
+        directory, fixtures, git=(fixtures.git.base / f"{GIT_DIST.name}.git").as_uri()
     )
 
 

@@ -1,0 +1,182 @@
+"""The pylock writer: the packages a selection installs as a PEP 751 document
+that packaging reads back, each file at the URL its source serves it from."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+import pytest
+import tomlkit
+
+from packaging.pylock import Pylock
+from packaging.utils import canonicalize_name
+from poetry.core.packages.utils.link import Link
+
+from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.lock_file import read_lock_file
+from poetry_plugin_install_locked.lock_slice import Selection
+from poetry_plugin_install_locked.lock_slice import slice_packages
+from poetry_plugin_install_locked.pylock import Target
+from poetry_plugin_install_locked.pylock import multi_use
+from poetry_plugin_install_locked.pylock import single_use
+from tests.support.locks import write
+from tests.unit.test_lock_slice import LINUX
+from tests.unit.test_lock_slice import LOCK as SLICE_LOCK
+
+
+# Wheel file names as installers name them (the distribution's dashes as `_`).
+LOCK = SLICE_LOCK.replace('file = "app-lib-1.0', 'file = "app_lib-1.0')
+
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from poetry_plugin_install_locked.lock_file import LockFile
+
+
+def served(table: Mapping[str, Any]) -> list[Link]:
+    """What a source serves: every locked file, at a URL of its own."""
+    base = table.get("source", {}).get("url", "https://pypi.org/simple")
+    return [Link(f"{base}/files/{f['file']}") for f in table["files"]]
+
+
+def target(tmp_path: Path) -> Target:
+    return Target(tmp_path, 'python_version >= "3.9"', ["main", "dev"])
+
+
+def read(text: str) -> Pylock:
+    return Pylock.from_dict(tomlkit.parse(text).unwrap())
+
+
+def lock(tmp_path: Path, text: str = LOCK) -> LockFile:
+    return read_lock_file(write(tmp_path, text))
+
+
+def select(
+    groups: set[str], extras: frozenset[str] = frozenset(), environment: Any = None
+) -> Selection:
+    return Selection(
+        frozenset(map(canonicalize_name, groups)),
+        frozenset(map(canonicalize_name, extras)),
+        environment,
+    )
+
+
+def test_a_single_use_file_holds_the_slice_at_its_sources_urls(tmp_path: Path) -> None:
+    locked = lock(tmp_path)
+    packages = slice_packages(locked, select({"main"}))
+
+    document = read(single_use(locked, packages, served, target(tmp_path)))
+
+    by_name = {str(p.name): p for p in document.packages}
+    assert set(by_name) == {"app-lib", "both", "maybe", "winonly"}
+    app_lib = by_name["app-lib"]
+    assert app_lib.index == "https://pkgs.example/simple"
+    (wheel,) = app_lib.wheels or []
+    assert wheel.url == "https://pkgs.example/simple/files/app_lib-1.0-py3-none-any.whl"
+    assert wheel.hashes == {"sha256": "app-lib" * 8}
+    assert by_name["both"].index == "https://pypi.org/simple"
+    assert str(by_name["maybe"].marker) == 'sys_platform == "win32"'
+    assert document.extras is None
+    assert document.dependency_groups is None
+    assert [str(e) for e in document.environments or []] == ['python_version >= "3.9"']
+
+
+@pytest.mark.parametrize(
+    ("groups", "extras"),
+    [
+        ({"main"}, set()),
+        ({"main"}, {"fast"}),
+        ({"dev"}, set()),
+        ({"main", "dev"}, {"fast", "slow"}),
+    ],
+)
+def test_a_multi_use_file_selects_what_each_slice_holds(
+    groups: set[str], extras: frozenset[str], tmp_path: Path
+) -> None:
+    """packaging's reading of the markers over `dependency_groups` and `extras`
+    agrees with the slice of that selection, in an environment."""
+    locked = lock(tmp_path)
+    document = read(multi_use(locked, served, target(tmp_path)))
+
+    selected = document.select(
+        environment=LINUX,  # type: ignore[arg-type]
+        dependency_groups=sorted(groups),
+        extras=sorted(extras),
+    )
+    names = {str(package.name) for package, _ in selected}
+    sliced = slice_packages(locked, select(groups, extras, LINUX))
+    assert names == {p["name"] for p in sliced}
+    assert document.default_groups == ["main", "dev"]
+    assert document.dependency_groups == ["dev", "main"]
+    assert document.extras == ["fast", "slow"]
+
+
+def test_the_same_lock_and_sources_give_the_same_bytes(tmp_path: Path) -> None:
+    locked = lock(tmp_path)
+    packages = slice_packages(locked, select({"main", "dev"}))
+    first = single_use(locked, packages, served, target(tmp_path))
+    assert (
+        single_use(locked, list(reversed(packages)), served, target(tmp_path)) == first
+    )
+
+
+def test_a_locked_file_the_source_does_not_serve_is_one_line(tmp_path: Path) -> None:
+    locked = lock(tmp_path)
+    packages = slice_packages(locked, select({"main"}))
+
+    with pytest.raises(InstallLockedError) as error:
+        single_use(locked, packages, lambda table: [], target(tmp_path))
+
+    assert str(error.value) == (
+        f"{locked.path}, package 'app-lib' 1.0: source corp"
+        " (https://pkgs.example/simple) does not serve the locked"
+        " app_lib-1.0-py3-none-any.whl: run `poetry lock` if it was removed, or"
+        " check the source's settings and credentials."
+    )
+
+
+def test_a_package_with_no_locked_files_cannot_be_named(tmp_path: Path) -> None:
+    text = LOCK.replace(
+        'files = [\n    {file = "winonly-1.0-py3-none-any.whl", hash = "sha256:'
+        + "winonly" * 8
+        + '"},\n]',
+        "files = []",
+    )
+    assert text != LOCK
+    locked = lock(tmp_path, text)
+
+    packages = slice_packages(locked, select({"main"}))
+    with pytest.raises(InstallLockedError) as error:
+        single_use(locked, packages, served, target(tmp_path))
+    assert "package 'winonly' 1.0 records no files" in str(error.value)
+
+
+def test_local_paths_are_relative_to_the_file(tmp_path: Path) -> None:
+    directory = """
+[[package]]
+name = "lib"
+version = "0.1"
+description = ""
+optional = false
+python-versions = "*"
+groups = ["main"]
+files = []
+develop = true
+
+[package.source]
+type = "directory"
+url = "libs/lib"
+"""
+    locked = lock(tmp_path, LOCK.replace("\n[extras]", directory + "\n[extras]"))
+    packages = slice_packages(locked, select({"main"}))
+    elsewhere = Target(tmp_path / "out", "", None)
+
+    document = read(single_use(locked, packages, served, elsewhere))
+
+    (lib,) = (p for p in document.packages if p.name == "lib")
+    assert lib.directory is not None
+    assert (lib.directory.path, lib.directory.editable) == ("../libs/lib", True)
+    assert lib.version is None  # a source tree's version is its own to say
