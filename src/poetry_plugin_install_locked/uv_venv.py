@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 
 from importlib.metadata import version
@@ -26,6 +25,8 @@ from typing import Any
 
 from poetry.core.constraints.version import Version
 from poetry.utils.env import EnvManager
+
+from poetry_plugin_install_locked.uv_executor import run_uv
 
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class UvEnvManager(EnvManager):
             try:
                 self._create(path, python, options, prompt)
                 return None  # Poetry uses no result of its own build_venv
-            except (OSError, subprocess.CalledProcessError):
+            except OSError:
                 shutil.rmtree(path, ignore_errors=True)
         return EnvManager.build_venv(path, executable, flags, with_pip, prompt)
 
@@ -92,9 +93,7 @@ class UvEnvManager(EnvManager):
             for key, value in os.environ.items()
             if not key.startswith(UV_VENV_VARIABLES)
         }
-        subprocess.run(
-            [*command, str(path)], check=True, env=environment, capture_output=True
-        )
+        _run([*command, str(path)], environment)
         if not options.get("no-pip"):
             _seed_pip(self._uv, path, environment)
 
@@ -136,9 +135,12 @@ def _seed_pip(uv: str, path: Path, environment: dict[str, str]) -> None:
         raise OSError(f"virtualenv embeds no pip for Python {minor}")
     command = [uv, "pip", "install", "--quiet", "--no-config", "--no-index"]
     command += ["--find-links", str(wheel.path.parent), "--python", str(python)]
-    subprocess.run(
-        [*command, f"pip=={wheel.version}"],
-        check=True,
-        env=environment,
-        capture_output=True,
-    )
+    _run([*command, f"pip=={wheel.version}"], environment)
+
+
+def _run(command: list[str], environment: dict[str, str]) -> None:
+    """Run uv as the uv executor runs it: a signal reaches it too, and it is
+    waited for, so that nothing is created after this process ends."""
+    status, errors = run_uv(command, "", environment)
+    if status != 0:
+        raise OSError(f"{' '.join(command[:2])} failed: {errors.strip()}")

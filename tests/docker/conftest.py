@@ -53,6 +53,8 @@ def base_image(
         pytest.skip(problem)
     plugin = tmp_path_factory.mktemp("plugin-dists")
     fixtures.index.add_files(WHEELS, wheels_for_images(plugin))
+    # What uv builds sdists with, as it would from PyPI.
+    fixtures.index.add_tinybackend(WHEELS)
     tag = f"install-locked-test/python:{fixtures.index.port}"
     yield derive_base_image(BASE_IMAGE, tag, fixtures.index.simple_url(WHEELS))
     remove_images(tag)

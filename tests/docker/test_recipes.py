@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 from typing import TYPE_CHECKING
 
@@ -325,3 +326,80 @@ def test_private_index_credentials_stay_out_of_the_image(
     assert PRIVATE_PASSWORD not in build.output
     assert PRIVATE_PASSWORD not in buildkit.history(tag)
     assert PRIVATE_PASSWORD.encode() not in buildkit.save(tag)
+
+
+def image_size(tag: str) -> int:
+    return int(
+        subprocess.run(
+            ["docker", "image", "inspect", "--format", "{{.Size}}", tag],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+
+
+def test_pylock_recipe_installs_with_uv_alone_and_keeps_its_layer(
+    fixtures: Fixtures,
+    poetry: Poetry,
+    buildkit: Docker,
+    base_image: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    """The production stage has Python and uv, no Poetry: what it installs is
+    what Poetry's private-index recipe installs, the credentials reach neither
+    the build output nor the image, and its dependency layer stays cached
+    through a version bump and a dev-only lock change."""
+    app = tmp_path / "app"
+    write_docker_app(app, fixtures, private=True, git=False)
+    poetry.run("lock", cwd=app)
+    auth = tmp_path / "auth.toml"
+    auth.write_text(
+        f'[http-basic.{PRIVATE}]\nusername = "{PRIVATE_USER}"\npassword = "{PRIVATE_PASSWORD}"\n'
+    )
+    netrc = tmp_path / "netrc"
+    netrc.write_text(
+        f"machine 127.0.0.1 login {PRIVATE_USER} password {PRIVATE_PASSWORD}\n"
+    )
+    secrets = {"poetry-auth": auth, "netrc": netrc}
+    base = buildkit.isolated_base(base_image)
+    tag = tag_for(request, "image")
+    sync = "RUN --mount=type=cache,target=/root/.cache/uv"
+
+    first = buildkit.build(app, "pylock.Dockerfile", tag, base, secrets)
+    assert not first.cached(sync)
+    assert buildkit.run(tag) == "app 0.1.0 ok\n"
+    assert buildkit.run(tag, "sh", "-c", "command -v poetry || echo none") == "none\n"
+    reference = tag_for(request, "poetry")
+    buildkit.build(
+        app, "private-index.Dockerfile", reference, base, {"poetry-auth": auth}
+    )
+    seeded = {(name, v) for name, v in buildkit.installed(reference) if name == "pip"}
+    assert buildkit.installed(tag) == buildkit.installed(reference) - seeded
+    assert PRIVATE_PASSWORD not in first.output
+    assert PRIVATE_PASSWORD not in buildkit.history(tag)
+    print(f"image sizes: pylock {image_size(tag)}, Poetry {image_size(reference)}")
+    assert image_size(tag) < image_size(reference)
+
+    poetry.run("version", "patch", cwd=app)
+    bumped = buildkit.build(app, "pylock.Dockerfile", tag, base, secrets)
+    assert bumped.cached(sync)
+    assert buildkit.run(tag) == "app 0.1.1 ok\n"
+
+    add_dependency(app, "epsilon", "dev")
+    poetry.run("lock", cwd=app)
+    dev_only = buildkit.build(app, "pylock.Dockerfile", tag, base, secrets)
+    assert not dev_only.cached("RUN --mount=type=secret,id=poetry-auth")
+    assert dev_only.cached(sync)
+
+    # pip alone, from the same kind of file.
+    with_pip = tag_for(request, "pip")
+    buildkit.build(app, "pylock-pip.Dockerfile", with_pip, base, secrets)
+    assert buildkit.run(with_pip) == "app 0.1.1 ok\n"
+    # Less what `python3 -m venv` seeds (pip, and Debian's setuptools).
+    assert {
+        (name, v)
+        for name, v in buildkit.installed(with_pip)
+        if name not in ("pip", "setuptools")
+    } == buildkit.installed(tag)

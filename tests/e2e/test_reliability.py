@@ -339,7 +339,8 @@ def dist_infos(directory: Path) -> list[Path]:
 
 
 def uv_children(pid: int) -> list[int]:
-    """The `uv pip install` processes whose parent is `pid`."""
+    """The `uv pip install -r -` processes whose parent is `pid`: the install of
+    the locked packages (not of the pip a new virtualenv is seeded with)."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -347,7 +348,7 @@ def uv_children(pid: int) -> list[int]:
             command = (stat.parent / "cmdline").read_bytes().split(b"\0")
         except (OSError, IndexError, ValueError):
             continue
-        if parent == pid and command[1:3] == [b"pip", b"install"]:
+        if parent == pid and command[1:3] == [b"pip", b"install"] and b"-r" in command:
             found.append(int(stat.parent.name))
     return found
 

@@ -268,9 +268,12 @@ class Docker:
         return {(canonicalize_name(name), version) for name, version in rows}
 
 
-def derive_base_image(base: str, tag: str, pip_index_url: str) -> str:
-    """The tests' stand-in for a public base image: pip installs from the local index."""
-    return derive_image(base, tag, f"ENV PIP_INDEX_URL={pip_index_url}")
+def derive_base_image(base: str, tag: str, index_url: str) -> str:
+    """The tests' stand-in for a public base image: pip and uv install from the
+    local index, the tests' stand-in for PyPI."""
+    return derive_image(
+        base, tag, f"ENV PIP_INDEX_URL={index_url} UV_DEFAULT_INDEX={index_url}"
+    )
 
 
 def derive_image(base: str, tag: str, *instructions: str) -> str:

@@ -325,19 +325,25 @@ print(f"app {version('app')} ok")
 
 
 def write_docker_app(
-    directory: Path, fixtures: Fixtures, *, private: bool = False
+    directory: Path, fixtures: Fixtures, *, private: bool = False, git: bool = True
 ) -> None:
-    """A runnable application (`python -m app`) for the Docker recipes."""
+    """A runnable application (`python -m app`) for the Docker recipes: with a
+    dependency from the private source, or without the git dependency (uv takes
+    git over https, ssh or file only, not the tests' git://)."""
     directory.mkdir(parents=True)
     (directory / "app").mkdir()
     (directory / "app" / "__init__.py").write_text("")
-    (directory / "app" / "__main__.py").write_text(
-        DOCKER_APP_MAIN.replace("urlpkg", "secretpkg, urlpkg")
-        if private
-        else DOCKER_APP_MAIN
-    )
+    main = DOCKER_APP_MAIN
+    if private:
+        main = main.replace("urlpkg", "secretpkg, urlpkg")
+    if not git:
+        main = main.replace("gitpkg, ", "")
+    (directory / "app" / "__main__.py").write_text(main)
     (directory / ".dockerignore").write_text(".venv\n")
     secret = '    "secretpkg",\n' if private else ""
+    gitpkg = (
+        f'    "gitpkg @ git+{fixtures.git.url(GIT_DIST.name)}@v1.0",\n' if git else ""
+    )
     (directory / "pyproject.toml").write_text(
         f"""\
 [project]
@@ -350,8 +356,7 @@ dependencies = [
     "shared",
     "sdistonly",
 {secret}    "urlpkg @ {fixtures.url_dependency}",
-    "gitpkg @ git+{fixtures.git.url(GIT_DIST.name)}@v1.0",
-]
+{gitpkg}]
 
 [tool.poetry]
 packages = [{{ include = "app" }}]

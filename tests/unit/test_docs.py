@@ -66,6 +66,17 @@ def test_recipes_pin_the_tested_poetry_and_this_release() -> None:
             )
 
 
+def test_recipes_that_install_uv_pin_the_tested_uv() -> None:
+    tested = re.search(
+        r"^uv==(\S+)$", (ROOT / "requirements-test.txt").read_text(), re.MULTILINE
+    )
+    assert tested is not None
+    for example in EXAMPLES:
+        text = example.read_text()
+        if '"uv==${UV_VERSION}"' in text:
+            assert f"ARG UV_VERSION={tested.group(1)}\n" in text, example.name
+
+
 def test_benchmarks_md_shows_the_measured_rebuild_table() -> None:
     from benchmarks.docker_rebuild import RESULTS
     from benchmarks.docker_rebuild import table
