@@ -41,6 +41,7 @@ CONTENDERS = {
     "poetry": "poetry install --no-root",
     "export-pip": "export + pip",
     "export-uv": "export + uv",
+    "pylock-uv": "lock-slice to pylock.toml + uv",
 }
 # What Poetry prints once it has planned the work, before the first operation.
 PLANNED = ("Package operations:", "No dependencies to install or update")
@@ -81,6 +82,7 @@ class Contender:
             PIP_CACHE_DIR=str(self.home / "pip-cache"),
             PIP_DISABLE_PIP_VERSION_CHECK="1",
             UV_CACHE_DIR=str(self.home / "uv-cache"),
+            UV_PREVIEW_FEATURES="pylock",
         )
 
     def commands(self) -> list[list[str]]:
@@ -93,6 +95,13 @@ class Contender:
             return [[*poetry, "install", "--no-root", *SELECTION]]
         bin_ = peers()
         python = str(self.venv / "bin" / "python")
+        uv_venv = [str(bin_ / "uv"), "venv", "-q", "--python", "python3", ".venv"]
+        if self.name == "lock-slice to pylock.toml + uv":
+            slice_ = [*poetry, "lock-slice", *SELECTION, "--format", "pylock"]
+            slice_ += ["-o", "pylock.toml"]
+            install = [str(bin_ / "uv"), "pip", "sync", "--python", python]
+            install += ["pylock.toml"]
+            return [slice_, *([uv_venv] if not self.venv.exists() else []), install]
         export = [
             str(bin_ / "poetry"),
             "--no-ansi",
@@ -109,7 +118,7 @@ class Contender:
             install = [str(bin_ / "pip"), "--python", python, "install"]
             install += ["--no-deps", "-r", "requirements.txt"]
         else:
-            venv = [str(bin_ / "uv"), "venv", "-q", "--python", "python3", ".venv"]
+            venv = uv_venv
             install = [str(bin_ / "uv"), "pip", "sync", "--python", python]
             install += ["requirements.txt"]
         return [export, *([venv] if not self.venv.exists() else []), install]
@@ -180,7 +189,7 @@ def prepare(
         directory = work / name / slug / "project"
         directory.mkdir(parents=True)
         shutil.copy2(project / "poetry.lock", directory)
-        if not contender.startswith("install-locked"):
+        if not contender.startswith(("install-locked", "lock-slice")):
             shutil.copy2(project / "pyproject.toml", directory)
         contenders.append(Contender(contender, work / name / slug / "home", directory))
     return contenders

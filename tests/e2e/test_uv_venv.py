@@ -26,15 +26,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.differential]
 
 SITE = "lib/python3.*/site-packages"
 # What only one of the two writes: activation scripts for the shells it knows
-# (virtualenv 20 and 21 know different ones); uv, its lock file, a lib64 link,
-# and its own records of the pip it installed; virtualenv, a headers directory,
-# one more pip launcher, its marker of the pip it seeded, and (virtualenv 20,
-# Poetry 2.0) a .pth of its own.
+# (virtualenv 20 and 21 know different ones), and its own patch of the
+# interpreter's start-up where it thinks one is needed (a _virtualenv.pth and
+# module: virtualenv 20 on every Python, uv on 3.9); uv, its lock file, a lib64
+# link, and its own records of the pip it installed; virtualenv, a headers
+# directory, one more pip launcher, and its marker of the pip it seeded.
 UV_ONLY = (
     ".lock",
     "lib64",
     "bin/*.bat",
     "bin/activate*",
+    f"{SITE}/_virtualenv.*",
+    f"{SITE}/__pycache__",
     f"{SITE}/pip-*.dist-info/REQUESTED",
     f"{SITE}/pip-*.dist-info/uv_cache.json",
 )
