@@ -52,7 +52,8 @@ VIRTUALENV_ONLY = (
 )
 # What both write, each its own way: comments, activation scripts and pip's
 # launchers (each running this venv's python), the installer's name in pip's
-# metadata, and pyvenv.cfg, whose settings are compared below.
+# metadata, the start-up patch (Python 3.9), and pyvenv.cfg, whose settings are
+# compared below.
 OWN_WAY = (
     ".gitignore",
     "CACHEDIR.TAG",
@@ -62,6 +63,8 @@ OWN_WAY = (
     f"{SITE}/pip-*.dist-info/INSTALLER",
     f"{SITE}/pip-*.dist-info/RECORD",
     "pyvenv.cfg",
+    f"{SITE}/_virtualenv.*",
+    f"{SITE}/__pycache__/_virtualenv.*",
 )
 
 
