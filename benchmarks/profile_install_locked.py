@@ -74,7 +74,10 @@ PHASES = {
         ("packages/locker.py", "_get_locked_package")
     ],
     "stub manifest": [("stub_manifest.py", "build_stub_package")],
-    "environment: venv creation": [("env/env_manager.py", "build_venv")],
+    "environment: venv creation": [
+        ("env/env_manager.py", "build_venv"),
+        ("uv_venv.py", "build_venv"),
+    ],
     "environment: interpreter queries": [("env/base_env.py", "run_python_script")],
     "installed packages read from the venv": [
         ("repositories/installed_repository.py", "load")

@@ -38,6 +38,7 @@ class ArtifactChooser:
         self._env = env
         self._config = config
         self._lock = threading.Lock()
+        self._choosers: dict[str, Chooser] = {}
 
     def choose(self, package: Package) -> tuple[str, str] | None:
         """The chosen file's name and hash; None where Poetry's own executor
@@ -46,11 +47,17 @@ class ArtifactChooser:
         if not package.files:
             return None
         name = (package.source_type and package.source_reference) or "pypi"
-        pool = RepositoryPool([LockedFilesRepository(name)], config=self._config)
         try:
             with self._lock:  # called from Poetry's worker threads
-                link = Chooser(pool, self._env, self._config).choose_for(package)
+                link = self._chooser(name).choose_for(package)
         except Exception:  # noqa: BLE001 - Poetry's executor reports it
             return None
         algorithm, digest = next(iter(link.hashes.items()))
         return link.filename, f"{algorithm}:{digest}"
+
+    def _chooser(self, source: str) -> Chooser:
+        """One chooser per source, over a repository of that name."""
+        if source not in self._choosers:
+            pool = RepositoryPool([LockedFilesRepository(source)], config=self._config)
+            self._choosers[source] = Chooser(pool, self._env, self._config)
+        return self._choosers[source]

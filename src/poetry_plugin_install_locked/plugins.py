@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import importlib
+
 from typing import TYPE_CHECKING
 
 from poetry.console.commands.command import Command
@@ -14,7 +16,11 @@ if TYPE_CHECKING:
     from poetry.console.application import Application
 
 
-COMMANDS = ("install-locked", "lock-slice")
+# Each command's module and class, loaded only when the command runs.
+COMMANDS = {
+    "install-locked": ("poetry_plugin_install_locked.command", "InstallLockedCommand"),
+    "lock-slice": ("poetry_plugin_install_locked.slice_command", "LockSliceCommand"),
+}
 
 
 class InstallLockedApplicationPlugin(ApplicationPlugin):
@@ -24,24 +30,27 @@ class InstallLockedApplicationPlugin(ApplicationPlugin):
 
     @property
     def commands(self) -> list[type[Command]]:
-        from poetry_plugin_install_locked.command import InstallLockedCommand
-        from poetry_plugin_install_locked.command import LockSliceCommand
-
-        return [InstallLockedCommand, LockSliceCommand]
+        return [_command_class(name) for name in COMMANDS]
 
     def activate(self, application: Application) -> None:
         for name in COMMANDS:
             application.command_loader.register_factory(name, _factory(name))
 
 
+def _command_class(name: str) -> type[Command]:
+    module, class_name = COMMANDS[name]
+    command: type[Command] = getattr(importlib.import_module(module), class_name)
+    return command
+
+
 def _factory(name: str) -> Callable[[], Command]:
     def create() -> Command:
         try:
-            commands = InstallLockedApplicationPlugin().commands
+            command = _command_class(name)
         except (ImportError, AttributeError) as e:
             # A Poetry whose modules the plugin cannot import at all.
             return _Unsupported(name, e)
-        return next(command for command in commands if command.name == name)()
+        return command()
 
     return create
 

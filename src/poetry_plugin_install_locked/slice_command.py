@@ -1,0 +1,187 @@
+"""The lock-slice command: options parsed, then the slicing delegated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import ClassVar
+
+from cleo.helpers import option
+from cleo.io.outputs.output import Type
+from cleo.io.outputs.output import Verbosity
+from packaging.utils import canonicalize_name
+
+from poetry_plugin_install_locked.command import SELECTION_OPTIONS
+from poetry_plugin_install_locked.command import LockCommand
+from poetry_plugin_install_locked.environment import target_environment
+from poetry_plugin_install_locked.exact_slice import exact_slice
+from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.lock_slice import Selection
+from poetry_plugin_install_locked.lock_slice import render_slice
+from poetry_plugin_install_locked.lock_slice import slice_packages
+from poetry_plugin_install_locked.lock_slice import write_atomically
+from poetry_plugin_install_locked.package_sources import served_links
+from poetry_plugin_install_locked.project import real_lock
+from poetry_plugin_install_locked.pylock import Target
+from poetry_plugin_install_locked.pylock import check_file_name
+from poetry_plugin_install_locked.pylock import multi_use
+from poetry_plugin_install_locked.pylock import single_use
+
+
+if TYPE_CHECKING:
+    from cleo.io.inputs.option import Option
+
+    from poetry_plugin_install_locked.lock_file import LockFile
+
+
+FORMATS = ("lock", "pylock")
+
+
+class LockSliceCommand(LockCommand):
+    name = "lock-slice"
+    description = (
+        "Writes the part of poetry.lock a selection installs, as a lock that"
+        " <info>install-locked</> installs."
+    )
+
+    options: ClassVar[list[Option]] = [
+        *SELECTION_OPTIONS,
+        option(
+            "output",
+            "o",
+            "The file to write the slice to, relative to the working directory"
+            " (its directory is created); - or none: standard output.",
+            flag=False,
+        ),
+        option(
+            "this-environment",
+            None,
+            "Keep only what this environment installs (markers evaluated for"
+            " this interpreter and platform, as the installer would).",
+        ),
+        option(
+            "format",
+            "f",
+            "lock: a poetry.lock (the default); pylock: a PEP 751 pylock.toml that"
+            " uv or pip install (its files' URLs looked up in their sources).",
+            flag=False,
+            default="lock",
+        ),
+        option(
+            "multi-use",
+            None,
+            "With --format pylock: every group and extra, chosen when installing"
+            " (uv pip sync pylock.toml --group NAME --extra NAME).",
+        ),
+    ]
+
+    help = """\
+The <info>lock-slice</info> command writes the packages of <comment>poetry.lock</> that a
+selection installs, with their groups and markers narrowed to it, as a lock of its
+own. Its bytes change only when what the selection installs changes, so a Docker
+stage that copies the slice, rather than the whole lock, keeps its dependency
+layer cached through dev-only lock changes. Beside <comment>pyproject.toml</> it slices what
+<info>poetry install --no-root</> installs.
+
+<info>poetry lock-slice --only main -o /slice/poetry.lock</>
+<info>poetry lock-slice --only main --format pylock -o /slice/pylock.toml</>
+"""
+
+    def run_command(self) -> int:
+        fmt = self.option("format")
+        if fmt not in FORMATS:
+            raise InstallLockedError(
+                f"--format is {fmt!r}: it can be {' or '.join(FORMATS)}."
+            )
+        if self.option("multi-use"):
+            self._check_multi_use(fmt)
+        groups, extras = self.selection()
+        poetry, lock = self.poetry, self.project.lock
+        env = None
+        if lock is None or self.option("this-environment"):
+            env = target_environment(poetry, self.io)
+        selection = Selection(
+            frozenset(groups),
+            frozenset(canonicalize_name(extra) for extra in extras),
+            env.marker_env
+            if env is not None and self.option("this-environment")
+            else None,
+        )
+        differences: list[str] = []
+        if lock is not None:
+            recorded, packages = lock, slice_packages(lock, selection)
+        else:
+            assert env is not None
+            exact = exact_slice(real_lock(poetry), poetry, selection, env)
+            recorded, packages, differences = (
+                exact.lock,
+                exact.packages,
+                exact.differences,
+            )
+
+        output = self.option("output")
+        # Relative to the working directory (-C's, not -P's), as Poetry resolves
+        # its arguments and its export plugin writes.
+        path = None if output in (None, "-") else Path.cwd() / output
+        if fmt == "pylock":
+            text = self._pylock(recorded, packages, path)
+        else:
+            text = render_slice(recorded, packages, selection)
+        if path is None:
+            self.io.write(text, type=Type.RAW, verbosity=Verbosity.QUIET)
+        else:
+            write_atomically(path, text)
+        if differences:
+            self.warn_of_a_re_resolving_install(differences)
+        if not self.option("multi-use"):
+            self.warn_if_every_group_is_selected()
+        self.warn_if_poetry_would_re_resolve()
+        return 0
+
+    def _check_multi_use(self, fmt: str) -> None:
+        chose = [
+            f"--{key}"
+            for key in ("only", "with", "without", "all-groups", "extras", "all-extras")
+            if self.option(key)
+        ]
+        if self.option("this-environment"):
+            chose.append("--this-environment")
+        if fmt != "pylock" or chose:
+            raise InstallLockedError(
+                "--multi-use writes a pylock.toml of every group and extra, chosen"
+                " when installing: use it with --format pylock, and without "
+                + (", ".join(chose) or "a selection")
+                + "."
+            )
+
+    def _pylock(
+        self, lock: LockFile, packages: list[dict[str, Any]], path: Path | None
+    ) -> str:
+        if path is not None:
+            check_file_name(path)
+        poetry = self.poetry
+        target = Target(
+            directory=path.parent if path is not None else lock.path.parent,
+            python_marker=str(poetry.package.python_marker),
+            default_groups=sorted(
+                canonicalize_name(g) for g in poetry.package.dependency_group_names()
+            ),
+        )
+        links = served_links(poetry)
+        if self.option("multi-use"):
+            return multi_use(lock, links, target)
+        return single_use(lock, packages, links, target)
+
+    def warn_of_a_re_resolving_install(self, differences: list[str]) -> None:
+        reason = (
+            "installer.re-resolve is true"
+            if self.poetry.locker.is_locked_groups_and_markers()
+            else "poetry.lock is of lock-version 2.0"
+        )
+        self.line_error(
+            f"<warning>Warning: `poetry install` resolves again here ({reason}), and"
+            " what it would install here differs from what the slice installs here"
+            f" ({', '.join(differences)}): slice with --this-environment where the"
+            " slice is installed, to have what it installs there.</warning>"
+        )
