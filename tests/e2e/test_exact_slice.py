@@ -88,7 +88,11 @@ def test_the_exact_slice_installs_what_poetry_install_no_root_installs(
     poetry.installing_with(installer).run("install-locked", cwd=sliced)
     assert installed_set(sliced / ".venv", sliced) == expected
 
-    install_over(poetry, template, sliced, "legacyapp (0.1.0)", *selection)
+    # What the environment is to the later `poetry install` does not depend on
+    # the slice beyond its installed set (and the parity tests check it for
+    # each installer): once per selection.
+    if installer == "poetry":
+        install_over(poetry, template, sliced, "legacyapp (0.1.0)", *selection)
 
 
 @pytest.mark.parametrize("lock_version", LOCKS)
