@@ -103,7 +103,7 @@ run_entry() {
         if venv="$(matrix_venv "$python" "$poetry")"; then
             local select=()
             [ -n "${SELECT[$kind]}" ] && select=(-m "${SELECT[$kind]}")
-            "$venv/bin/pytest" -p no:cacheprovider "${select[@]}" "$@"
+            "$venv/bin/pytest" -p no:cacheprovider --durations=20 "${select[@]}" "$@"
         else
             echo "could not set up the venv"
             false
