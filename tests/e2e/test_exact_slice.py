@@ -15,6 +15,7 @@ import tomlkit
 
 from tests.support.poetry_cli import INSTALLERS
 from tests.support.poetry_cli import installed_set
+from tests.support.projects import SELECTIONS
 from tests.support.projects import copy_project
 from tests.support.projects import install_over
 
@@ -29,15 +30,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.e2e, pytest.mark.differential]
 
-SELECTIONS = [
-    pytest.param([], id="default"),
-    pytest.param(["--only", "main"], id="only-main"),
-    pytest.param(["--with", "docs"], id="with-docs"),
-    pytest.param(["--without", "dev"], id="without-dev"),
-    pytest.param(["--all-groups"], id="all-groups"),
-    pytest.param(["-E", "fancy"], id="extras"),
-    pytest.param(["--all-extras"], id="all-extras"),
-]
 LOCKS = {"2.0": "legacy_template", "2.1": "legacy21_template"}
 
 

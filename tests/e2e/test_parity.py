@@ -15,6 +15,7 @@ from tests.support.poetry_cli import INSTALLERS
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
 from tests.support.projects import PUBLIC
+from tests.support.projects import SELECTIONS
 from tests.support.projects import copy_project
 from tests.support.projects import install_over
 from tests.support.projects import lock_only_copy
@@ -33,16 +34,6 @@ if TYPE_CHECKING:
 
 
 pytestmark = [pytest.mark.e2e, pytest.mark.differential]
-
-SELECTIONS = [
-    pytest.param([], id="default"),
-    pytest.param(["--only", "main"], id="only-main"),
-    pytest.param(["--with", "docs"], id="with-docs"),
-    pytest.param(["--without", "dev"], id="without-dev"),
-    pytest.param(["--all-groups"], id="all-groups"),
-    pytest.param(["-E", "fancy"], id="extras"),
-    pytest.param(["--all-extras"], id="all-extras"),
-]
 
 
 @pytest.mark.parametrize("installer", INSTALLERS)

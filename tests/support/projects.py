@@ -14,6 +14,8 @@ import shutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tests.support.git_server import create_repository
 from tests.support.index import Dist
 
@@ -27,6 +29,18 @@ if TYPE_CHECKING:
     from tests.support.index import PackageIndex
     from tests.support.poetry_cli import Poetry
 
+
+# The selections of the fixture app that the differential tests compare: every
+# kind of group option, with its optional docs group, and its extras.
+SELECTIONS = [
+    pytest.param([], id="default"),
+    pytest.param(["--only", "main"], id="only-main"),
+    pytest.param(["--with", "docs"], id="with-docs"),
+    pytest.param(["--without", "dev"], id="without-dev"),
+    pytest.param(["--all-groups"], id="all-groups"),
+    pytest.param(["-E", "fancy"], id="extras"),
+    pytest.param(["--all-extras"], id="all-extras"),
+]
 
 PRIVATE_USER = "deploy"
 PRIVATE_PASSWORD = "s3cret-Pa55word"

@@ -20,6 +20,7 @@ from poetry_plugin_install_locked.lock_slice import slice_packages
 from poetry_plugin_install_locked.pylock import Target
 from poetry_plugin_install_locked.pylock import multi_use
 from poetry_plugin_install_locked.pylock import single_use
+from tests.support.locks import LOCK as DIRECTORY_LOCK
 from tests.support.locks import write
 from tests.unit.test_lock_slice import LINUX
 from tests.unit.test_lock_slice import LOCK as SLICE_LOCK
@@ -155,21 +156,12 @@ def test_a_package_with_no_locked_files_cannot_be_named(tmp_path: Path) -> None:
 
 
 def test_local_paths_are_relative_to_the_file(tmp_path: Path) -> None:
-    directory = """
-[[package]]
-name = "lib"
-version = "0.1"
-description = ""
-optional = false
-python-versions = "*"
-groups = ["main"]
-files = []
-develop = true
-
-[package.source]
-type = "directory"
-url = "libs/lib"
-"""
+    # The directory dependency of the hand-written lock.
+    (directory,) = (
+        f"\n[[package]]{table}"
+        for table in DIRECTORY_LOCK.split("\n[extras]")[0].split("\n[[package]]")
+        if 'type = "directory"' in table
+    )
     locked = lock(tmp_path, LOCK.replace("\n[extras]", directory + "\n[extras]"))
     packages = slice_packages(locked, select({"main"}))
     elsewhere = Target(tmp_path / "out", "", None)
