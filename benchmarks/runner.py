@@ -184,6 +184,7 @@ def prepare(
     pyproject = workload.pyproject(index.simple_url(name))
     (project / "pyproject.toml").write_text(pyproject)
     poetry.run("lock", cwd=project)
+    _list_every_locked_file(index, name, project / "poetry.lock")
     contenders = []
     for slug, contender in CONTENDERS.items():
         directory = work / name / slug / "project"
@@ -193,6 +194,26 @@ def prepare(
             shutil.copy2(project / "pyproject.toml", directory)
         contenders.append(Contender(contender, work / name / slug / "home", directory))
     return contenders
+
+
+def _list_every_locked_file(index: PackageIndex, name: str, lock: Path) -> None:
+    """The lock names every file of a release (PyPI's, kept in the lock); the
+    local index serves one, downloaded. A pylock.toml names them all, at the URL
+    their index lists them under: so the index lists each of the others too, as
+    an empty file whose hash is not the lock's. No installer takes one: Poetry
+    keeps the links whose hash the lock holds, uv the wheel of this platform (the
+    one downloaded) over other platforms' and over an sdist."""
+    files = index.root / name / "files"
+    for package in tomllib.loads(lock.read_text())["package"]:
+        missing = [
+            f["file"]
+            for f in package.get("files", [])
+            if not (files / f["file"]).exists()
+        ]
+        for filename in missing:
+            (files / filename).write_bytes(b"")
+        if missing:
+            index.refresh(name, package["name"])
 
 
 def check_same_set(contenders: list[Contender]) -> int:
