@@ -37,7 +37,7 @@ MATRIX="${MATRIX:-$DEFAULT_MATRIX}"
 declare -A SELECT=(
     [full]=""
     [e2e]="not docker"
-    [differential]="differential or not (e2e or docker or docs)"
+    [differential]="(differential and not whole_suite) or not (e2e or docker or docs)"
 )
 LOGS="$ROOT/.test-logs"
 rm -rf "$LOGS" && mkdir -p "$LOGS"
