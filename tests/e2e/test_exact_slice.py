@@ -49,7 +49,9 @@ def exact_slice(
     def text(template: Path, *options: str) -> str:
         if (template, options) not in done:
             output = tmp_path_factory.mktemp("exact") / "poetry.lock"
-            poetry.run("lock-slice", *options, "-o", str(output), cwd=template)
+            result = poetry.run("lock-slice", *options, "-o", str(output), cwd=template)
+            # Beside pyproject.toml, nothing speaks of being without it.
+            assert "without pyproject.toml" not in result.stdout + result.stderr
             done[template, options] = output.read_text()
         return done[template, options]
 

@@ -153,6 +153,22 @@ def test_broken_locks_are_one_line_errors_naming_the_problem(
         read_lock_file(path)
 
     assert message in str(error.value)
+
+
+def test_a_lock_of_poetry_1x_alone_is_refused_naming_both_ways_on(
+    tmp_path: Path,
+) -> None:
+    """Regenerate the lock, or keep it and slice it beside pyproject.toml."""
+    path = write(tmp_path, _replace('lock-version = "2.1"', 'lock-version = "2.0"'))
+    with pytest.raises(InstallLockedError) as error:
+        read_lock_file(path)
+
+    assert str(error.value) == (
+        f"{path} has lock-version 2.0, which does not record each package's groups"
+        " and markers, so it cannot be installed without pyproject.toml: run"
+        " `poetry lock` with Poetry >= 2.0 to regenerate it, or keep it as it is and"
+        " slice it beside pyproject.toml (the exact slice recipe, docs/docker.md)."
+    )
     assert str(error.value).startswith(str(path))
     assert "\n" not in str(error.value)
 
