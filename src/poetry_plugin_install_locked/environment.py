@@ -11,15 +11,19 @@ project.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import threading
 
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cleo.io.null_io import NullIO
 from poetry.core.constraints.version import Version
 from poetry.utils.env import EnvManager
+from poetry.utils.env import GenericEnv
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.installed import site_packages
@@ -30,6 +34,7 @@ from poetry_plugin_install_locked.uv_venv import UvEnvManager
 
 if TYPE_CHECKING:
     from cleo.io.io import IO
+    from poetry.config.config import Config
     from poetry.poetry import Poetry
     from poetry.utils.env import Env
 
@@ -69,11 +74,34 @@ def select_environment(
     return env
 
 
+def start_looking_for_python(config: Config, directory: Path) -> None:
+    """Where a virtualenv will be created beside the lock, start looking for the
+    Python Poetry creates it with now, in a thread: that waits on interpreters
+    while the lock is read, and Poetry keeps what they answered for when it
+    creates the virtualenv. Nothing is created or printed."""
+    if (
+        not config.get("virtualenvs.create")
+        or os.environ.get("VIRTUAL_ENV")
+        or (directory / ".venv").exists()
+    ):
+        return
+
+    def look() -> None:
+        # The install looks again where this fails, and says why.
+        with contextlib.suppress(Exception):
+            python_finder().get_preferred_python(config, NullIO()).patch_version  # noqa: B018
+
+    threading.Thread(target=look, daemon=True).start()
+
+
 def _would_create(poetry: Poetry, manager: EnvManager) -> bool:
     """Whether Poetry would create a virtualenv rather than adopt one."""
     if not poetry.config.get("virtualenvs.create"):
         return False  # the system environment
-    return not manager.get().is_venv()  # an active virtualenv or a .venv
+    env = manager.get()
+    # Poetry falls back to the system environment where it found no virtualenv
+    # (asking that one whether it is a virtualenv costs an interpreter query).
+    return isinstance(env, GenericEnv) or not env.is_venv()
 
 
 def _check_existing_python(poetry: Poetry, manager: EnvManager) -> None:

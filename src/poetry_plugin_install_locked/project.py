@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from poetry.core.factory import Factory
 from poetry.poetry import Poetry
 
+from poetry_plugin_install_locked.environment import start_looking_for_python
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_file import LOCK_FILE_NAME
 from poetry_plugin_install_locked.lock_file import check_readable
@@ -97,6 +98,7 @@ def _lock_only_poetry(
 ) -> Poetry:
     directory = lock.path.parent
     config = load_lock_only_config(directory, io)
+    start_looking_for_python(config, directory)
     locker = LockOnlyLocker(lock)
     check_readable(lock, locker.build_package)
     poetry = Poetry(
