@@ -91,7 +91,7 @@ PHASES = {
     "--installer uv: artifacts chosen from the lock's files": [
         ("uv_executor.py", "_artifact")
     ],
-    "--installer uv: uv runs (waited for)": [("uv_executor.py", "run_uv")],
+    "--installer uv: uv runs (waited for)": [("uv_call.py", "run_uv")],
 }
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from poetry.core.constraints.version import Version
 from poetry.utils.env import EnvManager
 
-from poetry_plugin_install_locked.uv_executor import run_uv
+from poetry_plugin_install_locked.uv_call import run_uv
 
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from poetry_plugin_install_locked.uv_executor import Index
-from poetry_plugin_install_locked.uv_executor import _reason
+from poetry_plugin_install_locked.uv_call import Index
+from poetry_plugin_install_locked.uv_call import _reason
 from poetry_plugin_install_locked.uv_executor import find_uv
 from poetry_plugin_install_locked.uv_executor import installer_choice
 
