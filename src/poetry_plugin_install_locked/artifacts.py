@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import cast
 
-from packaging.utils import InvalidWheelFilename
-from packaging.utils import parse_wheel_filename
 from poetry.core.packages.utils.link import Link
 from poetry.installation.chooser import Chooser
 from poetry.repositories import RepositoryPool
 from poetry.repositories.repository import Repository
+from poetry.utils.wheel import InvalidWheelNameError
+from poetry.utils.wheel import Wheel
 
 
 if TYPE_CHECKING:
@@ -78,9 +78,9 @@ class LockedFilesRepository(Repository):
     def _may_install(self, filename: str) -> bool:
         if not filename.endswith(".whl"):
             return True
-        try:
-            tags = parse_wheel_filename(filename)[3]
-        except InvalidWheelFilename:
+        try:  # read as the chooser reads it
+            tags = Wheel(filename).tags
+        except InvalidWheelNameError:
             return True  # the chooser's to judge
         return not self._supported.isdisjoint(tags)
 

@@ -28,6 +28,7 @@ from poetry.utils.env import GenericEnv
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.installed import site_packages
 from poetry_plugin_install_locked.poetry_support import python_finder
+from poetry_plugin_install_locked.poetry_support import python_finder_keeps_answers
 from poetry_plugin_install_locked.poetry_support import python_version_errors
 from poetry_plugin_install_locked.uv_venv import UvEnvManager
 
@@ -77,10 +78,11 @@ def select_environment(
 def start_looking_for_python(config: Config, directory: Path) -> None:
     """Where a virtualenv will be created beside the lock, start looking for the
     Python Poetry creates it with now, in a thread: that waits on interpreters
-    while the lock is read, and Poetry keeps what they answered for when it
-    creates the virtualenv. Nothing is created or printed."""
+    while the lock is read, and Poetry (>= 2.1) keeps what they answered for
+    when it creates the virtualenv. Nothing is created or printed."""
     if (
-        not config.get("virtualenvs.create")
+        not python_finder_keeps_answers()
+        or not config.get("virtualenvs.create")
         or os.environ.get("VIRTUAL_ENV")
         or (directory / ".venv").exists()
     ):
@@ -89,7 +91,8 @@ def start_looking_for_python(config: Config, directory: Path) -> None:
     def look() -> None:
         # The install looks again where this fails, and says why.
         with contextlib.suppress(Exception):
-            python_finder().get_preferred_python(config, NullIO()).patch_version  # noqa: B018
+            python = python_finder().get_preferred_python(config, NullIO())
+            python.executable, python.patch_version  # noqa: B018
 
     threading.Thread(target=look, daemon=True).start()
 

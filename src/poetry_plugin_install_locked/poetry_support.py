@@ -35,6 +35,7 @@ from poetry.repositories.repository import Repository
 from poetry.utils.env import EnvManager
 from poetry.utils.env.site_packages import SitePackages
 from poetry.utils.password_manager import PasswordManager
+from poetry.utils.wheel import Wheel
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.exceptions import unsupported_poetry_message
@@ -109,6 +110,7 @@ INTERNALS = (
     Internal(Executor, "enable_bytecode_compilation"),
     Internal(Install, "__init__", ("package", "priority")),
     Internal(Chooser, "choose_for"),
+    Internal(Wheel, "tags", instance=True),
     Internal(Repository, "find_links_for_package"),
     Internal(RepositoryPool, "__init__", ("config",)),
     Internal(RepositoryPool, "all_repositories"),
@@ -203,6 +205,12 @@ def python_finder() -> Any:
     except ImportError:
         from poetry.utils.env.python_manager import Python  # type: ignore[import-not-found, no-redef, unused-ignore]
     return Python
+
+
+def python_finder_keeps_answers() -> bool:
+    """Whether Poetry's discovery keeps what each interpreter answered, for the
+    whole run (Poetry >= 2.1, through findpython); Poetry 2.0 asks every time."""
+    return bool(python_finder().__module__.startswith("poetry.utils.env.python."))
 
 
 def project_directory(application: Application) -> Path:

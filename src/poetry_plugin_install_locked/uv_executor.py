@@ -197,15 +197,22 @@ class UvExecutor:
             tuple(
                 IndexInstall(
                     index,
-                    tuple(
-                        (p.name, p.version.text, cast("str", self._artifact(p)))
-                        for p in group
-                    ),
+                    tuple((p.name, p.version.text, self._pinned(p)) for p in group),
                     tuple(p.name for p in group if p.name in reinstall),
                 )
                 for index, group in by_index.items()
             ),
         )
+
+    def _pinned(self, package: Package) -> str:
+        """The hash uv installs the package by: that of the wheel Poetry chose."""
+        digest = self._artifact(package)
+        if digest is None:
+            raise InstallLockedError(
+                f"{package.pretty_name}: Poetry chose no wheel of it from an index,"
+                " so uv cannot install it"
+            )
+        return digest
 
     def _index_of(self, package: Package) -> Index:
         """The index Poetry's installer fetches the package from."""

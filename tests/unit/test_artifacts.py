@@ -73,6 +73,10 @@ FILE_SETS = {
     "only other platforms' wheels": [wheel("cp311-cp311-win_amd64")],
     "only the sdist": ["demo-1.0.tar.gz"],
     "an egg and an odd name": ["demo-1.0-py3.11.egg", "demo_1.0-py3-none-any.whl"],
+    "a wheel name Poetry cannot read, for another platform": [
+        "demo-v1.0-cp27-cp27m-win32.whl",
+        "demo-1.0-py3-none-any.whl",
+    ],
 }
 POLICIES = {
     "default": {},
