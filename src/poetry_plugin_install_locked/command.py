@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
+
 from typing import TYPE_CHECKING
 from typing import ClassVar
 
@@ -48,6 +51,19 @@ SELECTION_OPTIONS: list[Option] = [
 ]
 
 
+def collect_nothing_at_exit() -> None:
+    """Python's exit collects the whole heap once more, a tenth of a second
+    after an install of a large lock, to free what the process ends with
+    anyway: at exit, what is alive is frozen out of that collection first."""
+    global _freezes_at_exit
+    if not _freezes_at_exit:
+        atexit.register(gc.freeze)
+        _freezes_at_exit = True
+
+
+_freezes_at_exit = False
+
+
 class LockCommand(GroupCommand):
     """What both commands share: the project (pyproject.toml's, or the stub made
     from poetry.lock alone), the selection and its checks, and one-line errors."""
@@ -79,6 +95,7 @@ class LockCommand(GroupCommand):
         return None
 
     def handle(self) -> int:
+        collect_nothing_at_exit()
         try:
             check_poetry_supported()
             return self.run_command()
