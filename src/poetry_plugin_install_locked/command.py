@@ -54,19 +54,19 @@ SELECTION_OPTIONS: list[Option] = [
 def collect_nothing_at_exit() -> None:
     """Python's exit collects the whole heap once more, a tenth of a second
     after an install of a large lock, to free what the process ends with
-    anyway: at exit, what is alive is frozen out of that collection first."""
-    global _freezes_at_exit
-    if not _freezes_at_exit:
-        atexit.register(gc.freeze)
-        _freezes_at_exit = True
-
-
-_freezes_at_exit = False
+    anyway: at exit, what is alive is frozen out of that collection first.
+    Registered once, however often a command runs in this process."""
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 class LockCommand(GroupCommand):
     """What both commands share: the project (pyproject.toml's, or the stub made
     from poetry.lock alone), the selection and its checks, and one-line errors."""
+
+    # Whether the command installs, and so may create a virtualenv beside a
+    # lock: only then is the Python for it looked for while the lock is read.
+    installs: ClassVar[bool] = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -82,6 +82,7 @@ class LockCommand(GroupCommand):
                 real_poetry=lambda: application.poetry,
                 project_name=self.project_name,
                 disable_cache=bool(self.option("no-cache")),
+                looks_for_python=self.installs,
             )
         return self._project
 
@@ -200,6 +201,7 @@ class InstallLockedCommand(LockCommand):
         "Installs the project dependencies from poetry.lock alone"
         " (like <info>install --no-root</>)."
     )
+    installs = True
 
     options: ClassVar[list[Option]] = [
         *SELECTION_OPTIONS,

@@ -63,18 +63,24 @@ def load_project(
     real_poetry: Callable[[], Poetry],
     project_name: str | None,
     disable_cache: bool,
+    looks_for_python: bool = False,
 ) -> Project:
     """Lock-only mode when `directory` holds poetry.lock and no pyproject.toml.
 
     `real_poetry` is the application's own loader, used otherwise: like Poetry,
-    it also finds a pyproject.toml in a parent directory.
+    it also finds a pyproject.toml in a parent directory. `looks_for_python`
+    starts looking for the Python of a virtualenv to be created beside the
+    lock while the lock is read: for a command that installs.
     """
     lock_path = directory / LOCK_FILE_NAME
     if not (directory / PYPROJECT).exists() and (
         lock_path.exists() or not _in_a_project(directory)
     ):
         lock = read_lock_file(lock_path)
-        return Project(_lock_only_poetry(lock, io, project_name, disable_cache), lock)
+        poetry = _lock_only_poetry(
+            lock, io, project_name, disable_cache, looks_for_python
+        )
+        return Project(poetry, lock)
 
     poetry = real_poetry()
     if not poetry.locker.is_locked():
@@ -94,11 +100,16 @@ def _in_a_project(directory: Path) -> bool:
 
 
 def _lock_only_poetry(
-    lock: LockFile, io: IO, project_name: str | None, disable_cache: bool
+    lock: LockFile,
+    io: IO,
+    project_name: str | None,
+    disable_cache: bool,
+    looks_for_python: bool,
 ) -> Poetry:
     directory = lock.path.parent
     config = load_lock_only_config(directory, io)
-    start_looking_for_python(config, directory)
+    if looks_for_python:
+        start_looking_for_python(config, directory)
     locker = LockOnlyLocker(lock)
     check_readable(lock, locker.build_package)
     poetry = Poetry(

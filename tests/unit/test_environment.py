@@ -12,6 +12,7 @@ import pytest
 from cleo.io.null_io import NullIO
 from poetry.utils.env import EnvManager
 
+from poetry_plugin_install_locked import project
 from poetry_plugin_install_locked.environment import select_environment
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.project import load_project
@@ -34,10 +35,11 @@ def directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "app"
 
 
-def stub(directory: Path, project_name: str | None = None) -> Poetry:
-    def no_real_project() -> Poetry:
-        raise AssertionError("lock-only mode must not load pyproject.toml")
+def no_real_project() -> Poetry:
+    raise AssertionError("lock-only mode must not load pyproject.toml")
 
+
+def stub(directory: Path, project_name: str | None = None) -> Poetry:
     return load_project(
         directory,
         NullIO(),
@@ -163,3 +165,23 @@ def test_the_system_python_the_lock_does_not_allow_without_virtualenvs(
         r" interpreter \(or base image\) the lock allows\.$",
     ):
         select(directory)
+
+
+@pytest.mark.parametrize("installs", [True, False])
+def test_only_a_command_that_installs_looks_for_a_python_while_the_lock_is_read(
+    directory: Path, monkeypatch: pytest.MonkeyPatch, installs: bool
+) -> None:
+    # lock-slice never creates a virtualenv: nothing is spent finding a Python.
+    looked_in: list[Path] = []
+    monkeypatch.setattr(
+        project, "start_looking_for_python", lambda _, where: looked_in.append(where)
+    )
+    load_project(
+        directory,
+        NullIO(),
+        real_poetry=no_real_project,
+        project_name=None,
+        disable_cache=False,
+        looks_for_python=installs,
+    )
+    assert looked_in == ([directory] if installs else [])
