@@ -121,8 +121,25 @@ def medians(results: dict[str, Any]) -> str:
                 lines.append(
                     f"{name}, {SCENARIO_TITLES[scenario]}, {contender}:"
                     f" {_seconds(statistics.median(walls))} ({_spread(walls)})"
+                    + _steps(runs)
                 )
     return "\n".join(lines)
+
+
+def _steps(runs: list[dict[str, Any]]) -> str:
+    """Where a run's time went: until Poetry planned, and each command's share."""
+    parts = []
+    planned = [r["planned"] for r in runs if r.get("planned") is not None]
+    if planned:
+        parts.append(f"planned at {_seconds(statistics.median(planned))}")
+    steps = [r.get("steps", {}) for r in runs]
+    if len(steps[0]) > 1:
+        for step in steps[0]:
+            times = [s[step] for s in steps if step in s]
+            parts.append(
+                f"{step} {_seconds(statistics.median(times))} ({_spread(times)})"
+            )
+    return f"; {', '.join(parts)}" if parts else ""
 
 
 def _seconds(value: float) -> str:

@@ -4,12 +4,15 @@ launcher, the time until Poetry starts its operations); and the rounds."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import time
 
 from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -26,7 +29,6 @@ from benchmarks.workloads import peers
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
     from tests.support.index import PackageIndex
 
@@ -45,15 +47,26 @@ CONTENDERS = {
 }
 # What Poetry prints once it has planned the work, before the first operation.
 PLANNED = ("Package operations:", "No dependencies to install or update")
-# Runs a command and writes its peak RSS (KiB) to a file. A child's ru_maxrss
-# starts from its parent's at fork, so the commands are forked from this small
-# interpreter rather than from the benchmark process.
-PEAK_RSS = """
-import os, subprocess, sys
-process = subprocess.Popen(sys.argv[2:])
-_, status, usage = os.wait4(process.pid, 0)
-open(sys.argv[1], "w").write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status))
+# Runs a contender's commands one after the other, stopping at a failure, and
+# writes their peak RSS (KiB) and wall times to a file. A child's ru_maxrss
+# starts from its parent's at fork, so the commands are started from this small
+# interpreter rather than from the benchmark process; and from one per run, so
+# that its start (30 ms) counts once for every contender, whatever its number of
+# commands.
+LAUNCHER = """
+import json, os, sys, time
+peak, steps, code = 0, [], 0
+for command in json.loads(sys.argv[2]):
+    start = time.perf_counter()
+    pid = os.posix_spawnp(command[0], command, os.environ)
+    _, status, usage = os.wait4(pid, 0)
+    steps.append(time.perf_counter() - start)
+    peak = max(peak, usage.ru_maxrss)
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        break
+open(sys.argv[1], "w").write(json.dumps({"rss": peak, "steps": steps}))
+sys.exit(code)
 """
 
 
@@ -62,6 +75,8 @@ class Run:
     wall: float
     rss_mb: float
     planned: float | None
+    steps: dict[str, float] = field(default_factory=dict)
+    """Each command's wall time, by its name (`poetry export`, `uv venv`, ...)."""
 
 
 @dataclass
@@ -130,25 +145,23 @@ class Contender:
             shutil.rmtree(self.home, ignore_errors=True)
         self.home.mkdir(parents=True, exist_ok=True)
         os.sync()  # the deletions' writes must not land in the next timing
-        start = time.perf_counter()
-        rss = 0.0
-        planned = None
-        for command in self.commands():
-            offset = time.perf_counter() - start
-            step = _timed(command, self.directory, self.env())
-            rss = max(rss, step.rss_mb)
-            if step.planned is not None and planned is None:
-                planned = offset + step.planned
-        return Run(time.perf_counter() - start, rss, planned)
+        return _timed(self.commands(), self.directory, self.env())
 
 
-def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
-    """Run one command; its wall time, its largest process's peak RSS, and when
-    Poetry said it had planned the work."""
-    rss_file = cwd.parent / "peak-rss"
+def _step_name(command: list[str]) -> str:
+    """The program and its subcommand: `poetry export`, `uv venv`, `uv pip`."""
+    program = Path(command[0]).name
+    words = [word for word in command[1:] if not word.startswith("-")]
+    return f"{program} {words[0]}" if words else program
+
+
+def _timed(commands: list[list[str]], cwd: Path, env: dict[str, str]) -> Run:
+    """Run the commands; their wall time, their largest process's peak RSS, when
+    Poetry said it had planned the work, and each command's wall time."""
+    report = cwd.parent / "run-report"
     start = time.perf_counter()
     process = subprocess.Popen(
-        ["python3", "-I", "-S", "-c", PEAK_RSS, str(rss_file), *command],
+        ["python3", "-I", "-S", "-c", LAUNCHER, str(report), json.dumps(commands)],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
@@ -166,10 +179,12 @@ def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
     wall = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(
-            f"{' '.join(command)} failed ({process.returncode}) in {cwd}:\n"
-            + "".join(output)
+            f"{' && '.join(' '.join(c) for c in commands)} failed"
+            f" ({process.returncode}) in {cwd}:\n" + "".join(output)
         )
-    return Run(wall, int(rss_file.read_text()) / 1024, planned)
+    measured = json.loads(report.read_text())
+    steps = dict(zip(map(_step_name, commands), measured["steps"]))
+    return Run(wall, measured["rss"] / 1024, planned, steps)
 
 
 def prepare(
@@ -264,7 +279,12 @@ def measure(
         "runs": {
             contender: {
                 scenario: [
-                    {"wall": r.wall, "rss_mb": r.rss_mb, "planned": r.planned}
+                    {
+                        "wall": r.wall,
+                        "rss_mb": r.rss_mb,
+                        "planned": r.planned,
+                        "steps": r.steps,
+                    }
                     for r in scenario_runs
                 ]
                 for scenario, scenario_runs in by_scenario.items()
