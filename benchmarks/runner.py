@@ -12,7 +12,6 @@ import time
 
 from dataclasses import dataclass
 from dataclasses import field
-from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -29,6 +28,7 @@ from benchmarks.workloads import peers
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
     from tests.support.index import PackageIndex
 
@@ -48,24 +48,30 @@ CONTENDERS = {
 # What Poetry prints once it has planned the work, before the first operation.
 PLANNED = ("Package operations:", "No dependencies to install or update")
 # Runs a contender's commands one after the other, stopping at a failure, and
-# writes their peak RSS (KiB) and wall times to a file. A child's ru_maxrss
-# starts from its parent's at fork, so the commands are started from this small
-# interpreter rather than from the benchmark process; and from one per run, so
-# that its start (30 ms) counts once for every contender, whatever its number of
-# commands.
+# writes their peak RSS (KiB), when the first one started and each one's wall
+# time to a file. A child's ru_maxrss starts from its parent's (kept through
+# fork and exec), so the commands are started from this small interpreter rather
+# than from the benchmark process; and from one per run, so that its own start
+# (30 ms) counts once for every contender, whatever its number of commands.
 LAUNCHER = """
-import json, os, sys, time
-peak, steps, code = 0, [], 0
+import json, os, signal, sys, time
+peak, steps, code, began = 0, [], 0, time.perf_counter()
 for command in json.loads(sys.argv[2]):
     start = time.perf_counter()
-    pid = os.posix_spawnp(command[0], command, os.environ)
+    try:
+        pid = os.posix_spawnp(command[0], command, os.environ)
+    except OSError as e:
+        sys.exit(f"cannot run {command[0]}: {e}")
     _, status, usage = os.wait4(pid, 0)
     steps.append(time.perf_counter() - start)
     peak = max(peak, usage.ru_maxrss)
     code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        sys.exit(f"{command[0]} was killed by {signal.Signals(-code).name}")
     if code:
         break
-open(sys.argv[1], "w").write(json.dumps({"rss": peak, "steps": steps}))
+with open(sys.argv[1], "w") as report:
+    json.dump({"rss": peak, "began": began, "steps": steps}, report)
 sys.exit(code)
 """
 
@@ -100,23 +106,29 @@ class Contender:
             UV_PREVIEW_FEATURES="pylock",
         )
 
-    def commands(self) -> list[list[str]]:
+    def commands(self) -> dict[str, list[str]]:
+        """The run's commands, by the name its steps are reported under."""
         poetry = [str(POETRY), "--no-ansi", "-n"]
         if self.name == "install-locked":
-            return [[*poetry, "install-locked", *SELECTION]]
+            return {"poetry install-locked": [*poetry, "install-locked", *SELECTION]}
         if self.name == "install-locked --installer uv":
-            return [[*poetry, "install-locked", *SELECTION, "--installer", "uv"]]
+            command = [*poetry, "install-locked", *SELECTION, "--installer", "uv"]
+            return {"poetry install-locked": command}
         if self.name == "poetry install --no-root":
-            return [[*poetry, "install", "--no-root", *SELECTION]]
+            return {"poetry install": [*poetry, "install", "--no-root", *SELECTION]}
         bin_ = peers()
         python = str(self.venv / "bin" / "python")
         uv_venv = [str(bin_ / "uv"), "venv", "-q", "--python", "python3", ".venv"]
+        uv_sync = [str(bin_ / "uv"), "pip", "sync", "--python", python]
+        venv = {} if self.venv.exists() else {"uv venv": uv_venv}
         if self.name == "lock-slice to pylock.toml + uv":
             slice_ = [*poetry, "lock-slice", *SELECTION, "--format", "pylock"]
             slice_ += ["-o", "pylock.toml"]
-            install = [str(bin_ / "uv"), "pip", "sync", "--python", python]
-            install += ["pylock.toml"]
-            return [slice_, *([uv_venv] if not self.venv.exists() else []), install]
+            return {
+                "poetry lock-slice": slice_,
+                **venv,
+                "uv pip sync": [*uv_sync, "pylock.toml"],
+            }
         export = [
             str(bin_ / "poetry"),
             "--no-ansi",
@@ -129,14 +141,24 @@ class Contender:
             "requirements.txt",
         ]
         if self.name == "export + pip":
-            venv = ["python3", "-m", "venv", "--without-pip", str(self.venv)]
+            if venv:
+                venv = {
+                    "python3 -m venv": [
+                        "python3",
+                        "-m",
+                        "venv",
+                        "--without-pip",
+                        str(self.venv),
+                    ]
+                }
             install = [str(bin_ / "pip"), "--python", python, "install"]
             install += ["--no-deps", "-r", "requirements.txt"]
-        else:
-            venv = uv_venv
-            install = [str(bin_ / "uv"), "pip", "sync", "--python", python]
-            install += ["requirements.txt"]
-        return [export, *([venv] if not self.venv.exists() else []), install]
+            return {"poetry export": export, **venv, "pip install": install}
+        return {
+            "poetry export": export,
+            **venv,
+            "uv pip sync": [*uv_sync, "requirements.txt"],
+        }
 
     def run(self, scenario: str) -> Run:
         if scenario != "no-op":
@@ -148,20 +170,16 @@ class Contender:
         return _timed(self.commands(), self.directory, self.env())
 
 
-def _step_name(command: list[str]) -> str:
-    """The program and its subcommand: `poetry export`, `uv venv`, `uv pip`."""
-    program = Path(command[0]).name
-    words = [word for word in command[1:] if not word.startswith("-")]
-    return f"{program} {words[0]}" if words else program
-
-
-def _timed(commands: list[list[str]], cwd: Path, env: dict[str, str]) -> Run:
+def _timed(commands: dict[str, list[str]], cwd: Path, env: dict[str, str]) -> Run:
     """Run the commands; their wall time, their largest process's peak RSS, when
-    Poetry said it had planned the work, and each command's wall time."""
+    Poetry said it had planned the work (from the first command's start), and
+    each command's wall time."""
     report = cwd.parent / "run-report"
+    report.unlink(missing_ok=True)
+    launcher = ["python3", "-I", "-S", "-c", LAUNCHER, str(report)]
     start = time.perf_counter()
     process = subprocess.Popen(
-        ["python3", "-I", "-S", "-c", LAUNCHER, str(report), json.dumps(commands)],
+        [*launcher, json.dumps(list(commands.values()))],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
@@ -169,21 +187,23 @@ def _timed(commands: list[list[str]], cwd: Path, env: dict[str, str]) -> Run:
         text=True,
     )
     assert process.stdout is not None
-    planned = None
+    planned_at = None
     output = []
     for line in process.stdout:
-        if planned is None and line.lstrip().startswith(PLANNED):
-            planned = time.perf_counter() - start
+        if planned_at is None and line.lstrip().startswith(PLANNED):
+            planned_at = time.perf_counter()
         output.append(line)
     process.wait()
     wall = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(
-            f"{' && '.join(' '.join(c) for c in commands)} failed"
-            f" ({process.returncode}) in {cwd}:\n" + "".join(output)
+            f"{' && '.join(commands)} failed ({process.returncode}) in {cwd}:\n"
+            + "".join(output)
         )
     measured = json.loads(report.read_text())
-    steps = dict(zip(map(_step_name, commands), measured["steps"]))
+    # perf_counter is the system's monotonic clock: the same in both processes.
+    planned = None if planned_at is None else planned_at - measured["began"]
+    steps = dict(zip(commands, measured["steps"], strict=True))
     return Run(wall, measured["rss"] / 1024, planned, steps)
 
 

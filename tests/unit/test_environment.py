@@ -13,9 +13,11 @@ from cleo.io.null_io import NullIO
 from poetry.utils.env import EnvManager
 
 from poetry_plugin_install_locked import project
+from poetry_plugin_install_locked.command import InstallLockedCommand
 from poetry_plugin_install_locked.environment import select_environment
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.project import load_project
+from poetry_plugin_install_locked.slice_command import LockSliceCommand
 from tests.support.locks import LOCK
 from tests.support.poetry_cli import make_venv
 
@@ -46,6 +48,7 @@ def stub(directory: Path, project_name: str | None = None) -> Poetry:
         real_poetry=no_real_project,
         project_name=project_name,
         disable_cache=False,
+        looks_for_python=True,  # as install-locked loads it
     ).poetry
 
 
@@ -185,3 +188,8 @@ def test_only_a_command_that_installs_looks_for_a_python_while_the_lock_is_read(
         looks_for_python=installs,
     )
     assert looked_in == ([directory] if installs else [])
+
+
+def test_install_locked_looks_for_a_python_and_lock_slice_does_not() -> None:
+    assert InstallLockedCommand.installs
+    assert not LockSliceCommand.installs
