@@ -118,15 +118,15 @@ class Contender:
             return {"poetry install": [*poetry, "install", "--no-root", *SELECTION]}
         bin_ = peers()
         python = str(self.venv / "bin" / "python")
+        fresh = not self.venv.exists()
         uv_venv = [str(bin_ / "uv"), "venv", "-q", "--python", "python3", ".venv"]
         uv_sync = [str(bin_ / "uv"), "pip", "sync", "--python", python]
-        venv = {} if self.venv.exists() else {"uv venv": uv_venv}
         if self.name == "lock-slice to pylock.toml + uv":
             slice_ = [*poetry, "lock-slice", *SELECTION, "--format", "pylock"]
             slice_ += ["-o", "pylock.toml"]
             return {
                 "poetry lock-slice": slice_,
-                **venv,
+                **({"uv venv": uv_venv} if fresh else {}),
                 "uv pip sync": [*uv_sync, "pylock.toml"],
             }
         export = [
@@ -141,22 +141,17 @@ class Contender:
             "requirements.txt",
         ]
         if self.name == "export + pip":
-            if venv:
-                venv = {
-                    "python3 -m venv": [
-                        "python3",
-                        "-m",
-                        "venv",
-                        "--without-pip",
-                        str(self.venv),
-                    ]
-                }
+            venv = ["python3", "-m", "venv", "--without-pip", str(self.venv)]
             install = [str(bin_ / "pip"), "--python", python, "install"]
             install += ["--no-deps", "-r", "requirements.txt"]
-            return {"poetry export": export, **venv, "pip install": install}
+            return {
+                "poetry export": export,
+                **({"python3 -m venv": venv} if fresh else {}),
+                "pip install": install,
+            }
         return {
             "poetry export": export,
-            **venv,
+            **({"uv venv": uv_venv} if fresh else {}),
             "uv pip sync": [*uv_sync, "requirements.txt"],
         }
 
