@@ -6,6 +6,7 @@ import threading
 
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import SupportsIndex
 from typing import cast
 
 from poetry.core.packages.utils.link import Link
@@ -39,7 +40,7 @@ class RankedTags(list["Tag"]):
     def __contains__(self, tag: object) -> bool:
         return tag in self._rank
 
-    def index(self, tag: Tag, *bounds: Any) -> int:
+    def index(self, tag: Tag, *bounds: SupportsIndex) -> int:
         if bounds or tag not in self._rank:
             return super().index(tag, *bounds)
         return self._rank[tag]

@@ -40,36 +40,39 @@ if TYPE_CHECKING:
     from poetry.utils.env import Env
 
 
-def select_environment(
-    poetry: Poetry,
-    io: IO,
-    *,
-    lock_only: bool,
-    name_known: bool,
-    uv: str | None = None,
-) -> Env:
-    """Find or create the environment, as Poetry's `install` would.
+def select_environment(poetry: Poetry, io: IO, *, uv: str | None = None) -> Env:
+    """Find or create the environment, as Poetry's `install` does (given `uv`,
+    uv creates a new virtualenv, as Poetry would have)."""
+    return _said(io, _manager(poetry, io, uv).create_venv())
 
-    In lock-only mode without the project's name, an env Poetry would create
-    in its cache directory is created as `.venv` instead; and a Python the lock
-    does not allow is reported in one line rather than Poetry's search log.
-    Given `uv`, uv creates a new virtualenv, as Poetry would have.
+
+def select_lock_only_environment(
+    poetry: Poetry, io: IO, *, name_known: bool, uv: str | None = None
+) -> Env:
+    """Find or create the environment the later `poetry install` will use.
+
+    Without the project's name, an env Poetry would create in its cache
+    directory is created as `.venv` instead; and a Python the lock does not
+    allow is reported in one line rather than Poetry's search log.
     """
-    manager = (
-        EnvManager(poetry, io=io) if uv is None else UvEnvManager(poetry, io, uv=uv)
-    )
+    manager = _manager(poetry, io, uv)
     try:
-        if lock_only and _would_create(poetry, manager):
+        if _would_create(poetry, manager):
             _check_a_python_is_allowed(poetry)
             if not name_known:
                 _create_in_project(poetry)
         env = manager.create_venv()
     except python_version_errors() as e:
-        if not lock_only:
-            raise
         _check_existing_python(poetry, manager)
         raise InstallLockedError(str(e)) from e
+    return _said(io, env)
 
+
+def _manager(poetry: Poetry, io: IO, uv: str | None) -> EnvManager:
+    return EnvManager(poetry, io=io) if uv is None else UvEnvManager(poetry, io, uv=uv)
+
+
+def _said(io: IO, env: Env) -> Env:
     if env.is_venv() and io.is_verbose():
         io.write_error_line(f"Using virtualenv: <comment>{env.path}</>")
     return env

@@ -18,13 +18,11 @@ slices exactly that.
 
 from __future__ import annotations
 
-import dataclasses
-
 from typing import TYPE_CHECKING
-from typing import Any
 
-from packaging.utils import canonicalize_name
-
+from poetry_plugin_install_locked.lock_file import GROUPS_RECORDED
+from poetry_plugin_install_locked.lock_file import lock_from_data
+from poetry_plugin_install_locked.lock_slice import Slice
 from poetry_plugin_install_locked.lock_slice import slice_packages
 from poetry_plugin_install_locked.resolution import derived_lock_packages
 from poetry_plugin_install_locked.resolution import installed_here
@@ -37,22 +35,9 @@ if TYPE_CHECKING:
     from poetry.poetry import Poetry
     from poetry.utils.env import Env
 
+    from poetry_plugin_install_locked.lock_file import LockedPackage
     from poetry_plugin_install_locked.lock_file import LockFile
     from poetry_plugin_install_locked.lock_slice import Selection
-
-
-RECORDED = "2.1"
-
-
-@dataclasses.dataclass(frozen=True)
-class ExactSlice:
-    lock: LockFile
-    """The lock, with each package's groups and markers recorded."""
-    packages: list[dict[str, Any]]
-    """The sliced packages' tables."""
-    differences: list[str]
-    """What `poetry install` would install here, resolving again, that the
-    slice does not (or the other way round): "name version" lines."""
 
 
 def recorded_lock(lock: LockFile, poetry: Poetry) -> LockFile:
@@ -60,59 +45,50 @@ def recorded_lock(lock: LockFile, poetry: Poetry) -> LockFile:
     lock those Poetry derives, as lock-version 2.1."""
     if locks_groups_and_markers(poetry):
         return lock
-    return dataclasses.replace(
-        lock,
-        lock_version=RECORDED,
-        data={**lock.data, "package": derived_lock_packages(poetry)},
-    )
+    data = {
+        **lock.data,
+        "package": derived_lock_packages(poetry),
+        "metadata": {**lock.data["metadata"], "lock-version": GROUPS_RECORDED},
+    }
+    return lock_from_data(lock.path, data)
 
 
 def exact_slice(
     lock: LockFile, poetry: Poetry, selection: Selection, env: Env
-) -> ExactSlice:
+) -> Slice:
     """The slice of `selection` (with an environment: of `env`, which is the
     environment the installer would use)."""
     recorded = recorded_lock(lock, poetry)
     if not re_resolves(poetry):
-        return ExactSlice(recorded, slice_packages(recorded, selection), [])
+        return Slice(recorded, slice_packages(recorded, selection), [])
 
     here = installed_here(poetry, env, selection.groups, selection.extras)
     if selection.environment is not None:
-        return ExactSlice(recorded, _resolved(recorded, selection, here), [])
+        return Slice(recorded, _resolved(recorded, selection, here), [])
 
     packages = slice_packages(recorded, selection)
     here_by_slice = {
-        _key(package)
-        for package in slice_packages(
-            recorded, dataclasses.replace(selection, environment=env.marker_env)
-        )
+        (package.name, package.version)
+        for package in slice_packages(recorded, selection.where(env.marker_env))
     }
     differences = [
         f"{name} {version}" for name, version in sorted(here ^ here_by_slice)
     ]
-    return ExactSlice(recorded, packages, differences)
+    return Slice(recorded, packages, differences)
 
 
 def _resolved(
     lock: LockFile,
     selection: Selection,
     here: set[tuple[NormalizedName, str]],
-) -> list[dict[str, Any]]:
-    """The tables of what Poetry resolved for this environment, each in the
-    selected groups it is locked in, with no markers: all of it installs here."""
+) -> list[LockedPackage]:
+    """What Poetry resolved for this environment, each package in the selected
+    groups it is locked in, with no markers: all of it installs here."""
     default = min(selection.groups)
-    packages = []
-    for raw in lock.data["package"]:
-        if _key(raw) not in here:
-            continue
-        package = {k: v for k, v in raw.items() if k != "markers"}
-        groups = [g for g in raw["groups"] if canonicalize_name(g) in selection.groups]
-        package["groups"] = groups or [default]
-        if "optional" in package:
-            package["optional"] = False
-        packages.append(package)
-    return packages
-
-
-def _key(package: Any) -> tuple[NormalizedName, str]:
-    return canonicalize_name(package["name"]), str(package["version"])
+    return [
+        package.narrowed(
+            dict.fromkeys(package.markers_in(selection.groups) or [default], "")
+        )
+        for package in lock.packages
+        if (package.name, package.version) in here
+    ]

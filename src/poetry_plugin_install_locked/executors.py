@@ -2,38 +2,49 @@
 
 Poetry's executor, with two additions: every direct_url.json its parallel
 workers missed is completed, and an install an interrupted run left half-done
-is done again. With a deferral (`--installer uv`), the operations it picks are
-handed to another installer once Poetry's own are done.
+is done again. With a deferral (`--installer uv`), the operations it takes are
+handed to it once Poetry's own are done.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Protocol
 
 from poetry.installation.executor import Executor
 from poetry.installation.installer import Installer
 from poetry.installation.operations import Install
 
 from poetry_plugin_install_locked.installed import interrupted_installs
-from poetry_plugin_install_locked.lock_only import LockOnlyConfig
+from poetry_plugin_install_locked.poetry_support import executor_options
 
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from cleo.io.io import IO
+    from poetry.config.config import Config
     from poetry.core.packages.package import Package
     from poetry.core.packages.project_package import ProjectPackage
+    from poetry.installation.operations import Uninstall
+    from poetry.installation.operations import Update
     from poetry.installation.operations.operation import Operation
     from poetry.poetry import Poetry
+    from poetry.repositories import RepositoryPool
     from poetry.utils.env import Env
 
 
-Deferral = tuple["Callable[[Operation], bool]", "Callable[[list[Operation]], None]"]
+class Deferral(Protocol):
+    """Another installer, to which Poetry's executor hands some operations."""
+
+    def takes(self, operation: Operation) -> bool:
+        """Whether it carries out `operation`, rather than Poetry's executor."""
+
+    def run(self, operations: list[Operation]) -> None:
+        """Carry out the operations it took, once Poetry's own are done."""
+
+
 URL_REFERENCE_SOURCES = ("git", "url", "file", "directory")
 
 
@@ -53,8 +64,10 @@ class UrlReferenceExecutor(Executor):
 
     _skip_url_references = False
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, env: Env, pool: RepositoryPool, config: Config, io: IO, **options: Any
+    ) -> None:
+        super().__init__(env, pool, config, io, **options)
         self._installed: list[Operation] = []
 
     def dry_run(self, dry_run: bool = True) -> Executor:
@@ -88,10 +101,10 @@ class UrlReferenceExecutor(Executor):
                 )
                 operations[i] = Install(package, priority=int(operation.priority))
 
-    def _execute_install(self, operation: Any) -> int:
+    def _execute_install(self, operation: Install | Update) -> int:
         return self._installing(operation, super()._execute_install(operation))
 
-    def _execute_update(self, operation: Any) -> int:
+    def _execute_update(self, operation: Install | Update) -> int:
         return self._installing(operation, super()._execute_update(operation))
 
     def _installing(self, operation: Operation, status: int) -> int:
@@ -119,8 +132,8 @@ class UrlReferenceExecutor(Executor):
 
 
 class DeferringExecutor(UrlReferenceExecutor):
-    """Poetry's executor, which hands the operations on packages `defers` picks
-    to `run_deferred` once its own are done.
+    """Poetry's executor, which hands the operations its deferral takes to the
+    deferral once its own are done.
 
     Poetry still plans, orders, prints and counts every operation (dry runs and
     skipped ones included); only the installing, updating and removing of the
@@ -129,14 +142,16 @@ class DeferringExecutor(UrlReferenceExecutor):
 
     def __init__(
         self,
-        *args: Any,
-        defers: Callable[[Operation], bool],
-        run_deferred: Callable[[list[Operation]], None],
-        **kwargs: Any,
+        env: Env,
+        pool: RepositoryPool,
+        config: Config,
+        io: IO,
+        *,
+        deferral: Deferral,
+        **options: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self._defers = defers
-        self._run_deferred = run_deferred
+        super().__init__(env, pool, config, io, **options)
+        self._deferral = deferral
         self._deferred: list[Operation] = []
 
     def execute(self, operations: list[Operation]) -> int:
@@ -144,22 +159,22 @@ class DeferringExecutor(UrlReferenceExecutor):
         status = super().execute(operations)
         if status == 0 and not self._skip_url_references:
             # Worker threads recorded them in the order they ran: not that.
-            self._run_deferred(sorted(self._deferred, key=lambda op: op.package.name))
+            self._deferral.run(sorted(self._deferred, key=lambda op: op.package.name))
         return status
 
     def _defer(self, operation: Operation) -> bool:
-        if not self._defers(operation):
+        if not self._deferral.takes(operation):
             return False
         self._deferred.append(operation)
         return True
 
-    def _execute_install(self, operation: Any) -> int:
+    def _execute_install(self, operation: Install | Update) -> int:
         return 0 if self._defer(operation) else super()._execute_install(operation)
 
-    def _execute_update(self, operation: Any) -> int:
+    def _execute_update(self, operation: Install | Update) -> int:
         return 0 if self._defer(operation) else super()._execute_update(operation)
 
-    def _execute_uninstall(self, operation: Any) -> int:
+    def _execute_uninstall(self, operation: Uninstall) -> int:
         return 0 if self._defer(operation) else super()._execute_uninstall(operation)
 
 
@@ -167,31 +182,28 @@ def create_installer(
     io: IO,
     env: Env,
     poetry: Poetry,
-    package: ProjectPackage,
-    deferral: Deferral | None = None,
+    root: ProjectPackage,
+    config: Config,
     *,
-    lock_only: bool = False,
+    deferral: Deferral | None = None,
 ) -> Installer:
-    """Build the installer as `poetry install` does, with that executor (one that
-    hands some operations to another installer, given a `deferral`: which ones,
-    and what carries them out); in lock-only mode, one that never resolves."""
-    options: dict[str, Any] = {"disable_cache": poetry.disable_cache}
-    if "build_constraints" in inspect.signature(Executor).parameters:
-        options["build_constraints"] = poetry.build_constraints  # Poetry >= 2.3
-    if deferral is not None:
-        options["defers"], options["run_deferred"] = deferral
-        executor: Executor = DeferringExecutor(
-            env, poetry.pool, poetry.config, io, **options
+    """Build the installer as `poetry install` does, reading `config`, with
+    that executor (one that hands the operations `deferral` takes over to it)."""
+    options = executor_options(poetry)
+    executor = (
+        DeferringExecutor(
+            env, poetry.pool, poetry.config, io, deferral=deferral, **options
         )
-    else:
-        executor = UrlReferenceExecutor(env, poetry.pool, poetry.config, io, **options)
+        if deferral is not None
+        else UrlReferenceExecutor(env, poetry.pool, poetry.config, io, **options)
+    )
     return Installer(
         io,
         env,
-        package,
+        root,
         poetry.locker,
         poetry.pool,
-        LockOnlyConfig(poetry.config) if lock_only else poetry.config,
+        config,
         executor=executor,
         disable_cache=poetry.disable_cache,
     )

@@ -7,6 +7,7 @@ Reading it here first turns every problem into one actionable line.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ else:  # pragma: no cover - Poetry depends on tomli on these Pythons
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from collections.abc import Collection
     from collections.abc import Mapping
     from pathlib import Path
 
@@ -40,6 +42,7 @@ LOCK_FILE_NAME = "poetry.lock"
 # Poetry derives them from a 2.0 lock (Poetry 1.5 to 1.8). 3.x would be a format
 # this reader does not know.
 MIN_LOCK_VERSION = (2, 1)
+GROUPS_RECORDED = ".".join(map(str, MIN_LOCK_VERSION))
 MIN_LOCK_VERSION_BESIDE_PYPROJECT = (2, 0)
 MAX_LOCK_MAJOR = 2
 
@@ -52,20 +55,81 @@ EXACT_SLICE = (
 
 @dataclass(frozen=True)
 class LockedSource:
-    """A package source named in the lock (`[package.source]` of type legacy)."""
+    """Where a locked package comes from (`[package.source]`); the lock names
+    none for a package from PyPI."""
 
-    name: str
+    type: str
+    """legacy (a package index), url, file, directory, git or hg."""
     url: str
+    reference: str | None = None
+    """The index's name (legacy), or the branch, tag or revision asked for (VCS)."""
+    resolved_reference: str | None = None
+    subdirectory: str | None = None
+
+
+@dataclass(frozen=True)
+class LockedFile:
+    name: str
+    hash: str
+    """`algorithm:digest`, as the lock writes it."""
 
 
 @dataclass(frozen=True)
 class LockedPackage:
+    """One `[[package]]` of the lock, read and checked."""
+
     name: NormalizedName
     version: str
-    groups: frozenset[NormalizedName]
-    source_type: str | None = None
-    source_url: str | None = None
-    source_reference: str | None = None
+    groups: tuple[str, ...]
+    """The groups that need it, spelled as the lock spells them."""
+    markers: Mapping[str, str] = field(default_factory=dict)
+    """Under which marker each of its groups needs it ("": always): the lock
+    writes one marker for all of them, or one per group."""
+    files: tuple[LockedFile, ...] = ()
+    source: LockedSource | None = None
+    python_versions: str = "*"
+    develop: bool = False
+    pretty_name: str = ""
+    table: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The table as the lock holds it: what a slice writes back."""
+
+    @property
+    def group_names(self) -> frozenset[NormalizedName]:
+        return frozenset(map(canonicalize_name, self.groups))
+
+    @property
+    def index_name(self) -> str | None:
+        """The name of the package index it comes from ("PyPI" where the lock
+        names none); None where it comes from no index."""
+        if self.source is None:
+            return "PyPI"
+        return self.source.reference if self.source.type == "legacy" else None
+
+    def markers_in(self, groups: Collection[NormalizedName]) -> dict[str, str]:
+        """Which of `groups` need it, and under which marker ("": always)."""
+        return {
+            g: self.markers.get(g, "")
+            for g in self.groups
+            if canonicalize_name(g) in groups
+        }
+
+    def narrowed(self, markers: Mapping[str, str]) -> LockedPackage:
+        """The package as needed by these groups alone, under these markers:
+        needed by the selection, so no longer optional (a slice's packages)."""
+        table = dict(self.table)
+        table["groups"] = list(markers)
+        if "optional" in table:
+            table["optional"] = False
+        texts = set(markers.values())
+        if len(texts) > 1:
+            table["markers"] = {group: text for group, text in markers.items() if text}
+        elif texts and (text := texts.pop()):
+            table["markers"] = text
+        else:
+            table.pop("markers", None)
+        return dataclasses.replace(
+            self, groups=tuple(markers), markers=dict(markers), table=table
+        )
 
 
 @dataclass(frozen=True)
@@ -81,31 +145,33 @@ class LockFile:
     @property
     def groups(self) -> list[NormalizedName]:
         """Every group a locked package belongs to, "main" first as Poetry lists it."""
-        names = {group for package in self.packages for group in package.groups}
+        names = {group for package in self.packages for group in package.group_names}
         return sorted(names, key=lambda name: (name != "main", name))
 
     def local_path(self, package: LockedPackage) -> Path:
         """Where a directory or file dependency lies (relative to the lock)."""
-        assert package.source_url is not None
-        return (self.path.parent / package.source_url).resolve()
+        assert package.source is not None
+        return (self.path.parent / package.source.url).resolve()
 
     @property
     def uses_pypi(self) -> bool:
         """Whether a package names no source: Poetry fetches those from PyPI."""
-        return any(package.source_type is None for package in self.packages)
+        return any(package.source is None for package in self.packages)
 
     @property
-    def sources(self) -> list[LockedSource]:
-        """The named package sources, in the order the lock first mentions them."""
-        sources: dict[str, LockedSource] = {}
+    def indexes(self) -> dict[str, str]:
+        """The named package indexes, name and URL, in the order the lock first
+        mentions them."""
+        indexes: dict[str, str] = {}
+        seen: set[str] = set()
         for package in self.packages:
-            if package.source_type == "legacy" and package.source_reference:
-                assert package.source_url is not None
-                sources.setdefault(
-                    package.source_reference.lower(),  # Poetry's names ignore case
-                    LockedSource(package.source_reference, package.source_url),
-                )
-        return list(sources.values())
+            source = package.source
+            if source is not None and source.type == "legacy":
+                assert source.reference is not None
+                if source.reference.lower() not in seen:  # Poetry's names ignore case
+                    seen.add(source.reference.lower())
+                    indexes[source.reference] = source.url
+        return indexes
 
 
 def read_lock_file(path: Path, *, beside_pyproject: bool = False) -> LockFile:
@@ -128,7 +194,13 @@ def read_lock_file(path: Path, *, beside_pyproject: bool = False) -> LockFile:
         raise InstallLockedError(
             f"{path} is not valid TOML ({e}): restore it or {FIX_WITH_POETRY_LOCK}."
         ) from e
+    return lock_from_data(path, data, beside_pyproject=beside_pyproject)
 
+
+def lock_from_data(
+    path: Path, data: dict[str, Any], *, beside_pyproject: bool = False
+) -> LockFile:
+    """The lock `data` (the TOML of `path`) holds, checked."""
     metadata = data.get("metadata")
     if not isinstance(metadata, dict):
         raise InstallLockedError(
@@ -171,7 +243,7 @@ def _version_tuple(value: str) -> tuple[int, int]:
     return major, minor
 
 
-def _check_lock_version(path: Path, value: Any, *, beside_pyproject: bool) -> str:
+def _check_lock_version(path: Path, value: object, *, beside_pyproject: bool) -> str:
     try:
         major, minor = _version_tuple(str(value))
     except ValueError:
@@ -198,7 +270,7 @@ def _check_lock_version(path: Path, value: Any, *, beside_pyproject: bool) -> st
 
 
 def _read_package(
-    path: Path, raw: Any, index: int, *, groups_recorded: bool
+    path: Path, raw: object, index: int, *, groups_recorded: bool
 ) -> LockedPackage:
     where = f"{path}, package #{index + 1}"
     if not isinstance(raw, dict):
@@ -210,7 +282,7 @@ def _read_package(
     version = raw.get("version")
     if not isinstance(version, str) or not version:
         raise InstallLockedError(f"{where} has no version: {FIX_WITH_POETRY_LOCK}.")
-    groups: Any = raw.get("groups") if groups_recorded else []
+    groups = raw.get("groups") if groups_recorded else []
     if (
         not isinstance(groups, list)
         or (groups_recorded and not groups)
@@ -220,48 +292,28 @@ def _read_package(
             f"{where} has no groups list (written by Poetry >= 2.0):"
             f" {FIX_WITH_POETRY_LOCK}."
         )
-    if not isinstance(raw.get("files", []), list):
-        raise InstallLockedError(
-            f"{where} has a malformed files list: {FIX_WITH_POETRY_LOCK}."
-        )
-    _check_markers(where, raw.get("markers", ""), groups)
-
-    source = raw.get("source")
-    if source is None:
-        return LockedPackage(
-            canonicalize_name(name), version, frozenset(map(canonicalize_name, groups))
-        )
-    source_type = source.get("type") if isinstance(source, dict) else None
-    url = source.get("url") if isinstance(source, dict) else None
-    if not isinstance(source_type, str) or source_type not in SOURCE_TYPES:
-        raise InstallLockedError(
-            f"{where} has an unknown source type {source_type!r}"
-            f" (known: {', '.join(sorted(SOURCE_TYPES))}): {FIX_WITH_POETRY_LOCK}."
-        )
-    if not isinstance(url, str) or not url:
-        raise InstallLockedError(
-            f"{where} has a source with no url: {FIX_WITH_POETRY_LOCK}."
-        )
-    reference = source.get("reference")
-    if source_type == "legacy" and (not isinstance(reference, str) or not reference):
-        raise InstallLockedError(
-            f"{where} has a package source with no name (reference): {FIX_WITH_POETRY_LOCK}."
-        )
     return LockedPackage(
-        canonicalize_name(name),
-        version,
-        frozenset(map(canonicalize_name, groups)),
-        source_type,
-        url,
-        reference if isinstance(reference, str) else None,
+        name=canonicalize_name(name),
+        version=version,
+        groups=tuple(groups),
+        markers=_read_markers(where, raw.get("markers", ""), groups),
+        files=_read_files(where, raw.get("files", [])),
+        source=_read_source(where, raw.get("source")),
+        python_versions=str(raw.get("python-versions", "*")),
+        develop=bool(raw.get("develop", False)),
+        pretty_name=name,
+        table=raw,
     )
 
 
-def _check_markers(where: str, markers: Any, groups: list[str]) -> None:
-    """Markers are one string, or one per group; Poetry must be able to parse them."""
+def _read_markers(where: str, markers: object, groups: list[str]) -> dict[str, str]:
+    """Markers are one string for every group, or a table of one per group;
+    Poetry must be able to parse them."""
     if isinstance(markers, dict) and set(markers) <= set(groups):
+        by_group = {group: markers.get(group, "") for group in groups}
         values = list(markers.values())
     else:
+        by_group = dict.fromkeys(groups, markers)
         values = [markers]
     for marker in values:
         if not isinstance(marker, str):
@@ -276,36 +328,86 @@ def _check_markers(where: str, markers: Any, groups: list[str]) -> None:
         raise InstallLockedError(
             f"{where} has malformed markers ({problem}): {FIX_WITH_POETRY_LOCK}."
         )
+    return {group: str(marker) for group, marker in by_group.items()}
+
+
+def _read_files(where: str, files: object) -> tuple[LockedFile, ...]:
+    if not isinstance(files, list) or not all(
+        isinstance(f, dict)
+        and isinstance(f.get("file"), str)
+        and isinstance(f.get("hash"), str)
+        for f in files
+    ):
+        raise InstallLockedError(
+            f"{where} has a malformed files list: {FIX_WITH_POETRY_LOCK}."
+        )
+    return tuple(LockedFile(f["file"], f["hash"]) for f in files)
+
+
+def _read_source(where: str, source: object) -> LockedSource | None:
+    if source is None:
+        return None
+    source_type = source.get("type") if isinstance(source, dict) else None
+    if not isinstance(source_type, str) or source_type not in SOURCE_TYPES:
+        raise InstallLockedError(
+            f"{where} has an unknown source type {source_type!r}"
+            f" (known: {', '.join(sorted(SOURCE_TYPES))}): {FIX_WITH_POETRY_LOCK}."
+        )
+    assert isinstance(source, dict)
+    url = source.get("url")
+    if not isinstance(url, str) or not url:
+        raise InstallLockedError(
+            f"{where} has a source with no url: {FIX_WITH_POETRY_LOCK}."
+        )
+    reference = source.get("reference")
+    if source_type == "legacy" and (not isinstance(reference, str) or not reference):
+        raise InstallLockedError(
+            f"{where} has a package source with no name (reference):"
+            f" {FIX_WITH_POETRY_LOCK}."
+        )
+    return LockedSource(
+        source_type,
+        url,
+        *(
+            value if isinstance(value, str) and value else None
+            for value in (
+                reference,
+                source.get("resolved_reference"),
+                source.get("subdirectory"),
+            )
+        ),
+    )
 
 
 SOURCE_TYPES = frozenset({"legacy", "url", "file", "directory", "git", "hg"})
+LOCAL_SOURCES = ("directory", "file")
 
 
 def _check_unique(path: Path, packages: tuple[LockedPackage, ...]) -> None:
     seen: set[tuple[str, str, str | None]] = set()
     urls: dict[str, str] = {}
     for package in packages:
-        key = (package.name, package.version, package.source_url)
+        source = package.source
+        key = (package.name, package.version, source.url if source else None)
         if key in seen:
             raise InstallLockedError(
                 f"{path} lists package {package.name!r} {package.version} twice:"
                 f" {FIX_WITH_POETRY_LOCK}."
             )
         seen.add(key)
-        if package.source_type == "legacy" and package.source_reference:
-            assert package.source_url is not None
+        if source is not None and source.type == "legacy":
+            assert source.reference is not None
             # Poetry's source names ignore case.
-            name = package.source_reference.lower()
-            known = urls.setdefault(name, package.source_url)
-            if known != package.source_url:
+            known = urls.setdefault(source.reference.lower(), source.url)
+            if known != source.url:
                 raise InstallLockedError(
-                    f"{path} names source {package.source_reference!r} with two urls"
-                    f" ({known}, {package.source_url}): {FIX_WITH_POETRY_LOCK}."
+                    f"{path} names source {source.reference!r} with two urls"
+                    f" ({known}, {source.url}): {FIX_WITH_POETRY_LOCK}."
                 )
 
 
 def _read_extras(
-    path: Path, raw: Any
+    path: Path, raw: object
 ) -> dict[NormalizedName, tuple[NormalizedName, ...]]:
     if not isinstance(raw, dict) or not all(
         isinstance(members, list)
@@ -335,20 +437,21 @@ def check_local_paths(lock: LockFile, *, skip_directories: bool) -> None:
     """
     root = lock.path.parent.resolve()
     for package in lock.packages:
-        if package.source_type not in ("directory", "file") or (
-            skip_directories and package.source_type == "directory"
-        ):
+        source = package.source
+        if source is None or source.type not in LOCAL_SOURCES:
+            continue
+        if skip_directories and source.type == "directory":
             continue
         path = lock.local_path(package)
         if path != root and root not in path.parents:
             hint = (
                 "skip it with --no-directory"
-                if package.source_type == "directory"
+                if source.type == "directory"
                 else "install it once pyproject.toml is there"
             )
             raise InstallLockedError(
                 f"{lock.path}, package {package.name!r} points outside the project"
-                f" directory ({package.source_url} is {path}): lock-only mode installs"
+                f" directory ({source.url} is {path}): lock-only mode installs"
                 f" only paths beside poetry.lock; {hint}."
             )
 
@@ -361,12 +464,13 @@ def check_readable(lock: LockFile, build: Callable[[Mapping[str, Any]], None]) -
     will, so that the command stops first, with one line naming it. (Local
     paths have their own check, check_local_paths, without Poetry's warnings.)
     """
-    for info in lock.data["package"]:
+    for package in lock.packages:
         try:
-            build(info)
-        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            build(package.table)
+        # Poetry's parsers raise their own errors, and their vendored lark's.
+        except Exception as e:  # noqa: BLE001
             raise InstallLockedError(
-                f"{lock.path}, package {info.get('name')!r} cannot be read by Poetry"
+                f"{lock.path}, package {package.pretty_name!r} cannot be read by Poetry"
                 f" ({type(e).__name__}: {e}): {FIX_WITH_POETRY_LOCK}."
             ) from e
 
@@ -379,7 +483,7 @@ def missing_directory(lock: LockFile, error: Exception) -> InstallLockedError | 
     explains its error rather than checking every locked directory up front.
     """
     for package in lock.packages:
-        if package.source_type != "directory":
+        if package.source is None or package.source.type != "directory":
             continue
         path = lock.local_path(package)
         if not path.exists() and str(path) in str(error):

@@ -14,6 +14,8 @@ from poetry.packages.locker import Locker
 from poetry.repositories.lockfile_repository import LockfileRepository
 from poetry.toml import TOMLFile
 
+from poetry_plugin_install_locked.lock_file import LOCAL_SOURCES
+
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -26,7 +28,6 @@ if TYPE_CHECKING:
 
 
 RE_RESOLVE = "installer.re-resolve"
-LOCAL_SOURCES = ("directory", "file")
 
 
 class LockOnlyLocker(Locker):
@@ -94,7 +95,7 @@ class LockOnlyConfig(Config):
 def wants_re_resolve(config: Config) -> bool:
     """Whether Poetry's configuration asks to resolve again (by default before
     Poetry 2.3), which `poetry install` will do beside pyproject.toml."""
-    return bool(config.get(RE_RESOLVE, False))
+    return bool(config.get(RE_RESOLVE))
 
 
 def load_lock_only_config(directory: Path, io: IO) -> Config:

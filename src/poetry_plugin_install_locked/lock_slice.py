@@ -12,11 +12,13 @@ options, what the selection installs from the whole lock.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import tempfile
 
 from dataclasses import dataclass
+from dataclasses import field
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +38,7 @@ from poetry.core.version.markers import parse_marker
 from poetry.core.version.markers import union
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.lock_file import LockedSource
 
 
 if TYPE_CHECKING:
@@ -43,8 +46,14 @@ if TYPE_CHECKING:
 
     from packaging.utils import NormalizedName
     from poetry.core.version.markers import BaseMarker
+    from tomlkit.items import InlineTable
+    from tomlkit.items import Table
 
+    from poetry_plugin_install_locked.lock_file import LockedPackage
     from poetry_plugin_install_locked.lock_file import LockFile
+
+    # A target environment's markers, as Poetry's markers read them.
+    MarkerEnvironment = Mapping[str, Any]
 
 
 HEADER = (
@@ -74,31 +83,41 @@ class Selection:
 
     groups: frozenset[NormalizedName]
     extras: frozenset[NormalizedName]
-    environment: Mapping[str, Any] | None = None
+    environment: MarkerEnvironment | None = None
     """A target environment's markers: keep only what it installs. Without one,
     everything the selection installs on any platform."""
 
+    def where(self, environment: MarkerEnvironment) -> Selection:
+        """The same selection, in that environment alone."""
+        return dataclasses.replace(self, environment=environment)
 
-def slice_lock(lock: LockFile, selection: Selection) -> str:
-    """The slice of `lock` for `selection`, as the text of a poetry.lock."""
-    return render_slice(lock, slice_packages(lock, selection), selection)
+
+@dataclass(frozen=True)
+class Slice:
+    lock: LockFile
+    """The lock sliced, each package's groups and markers recorded."""
+    packages: list[LockedPackage]
+    """The packages the selection installs, narrowed to it."""
+    differences: list[str] = field(default_factory=list)
+    """What `poetry install` would install here, resolving again, that the
+    slice does not (or the other way round): "name version" lines."""
 
 
-def slice_packages(lock: LockFile, selection: Selection) -> list[dict[str, Any]]:
-    """The lock's tables of what `selection` installs, narrowed to it."""
+def slice_packages(lock: LockFile, selection: Selection) -> list[LockedPackage]:
+    """The locked packages `selection` installs, narrowed to it."""
     return [
         sliced
-        for raw in lock.data["package"]
-        if (sliced := _slice_package(raw, selection)) is not None
+        for package in lock.packages
+        if (sliced := _slice_package(package, selection)) is not None
     ]
 
 
 def render_slice(
-    lock: LockFile, packages: list[dict[str, Any]], selection: Selection
+    lock: LockFile, packages: list[LockedPackage], selection: Selection
 ) -> str:
     """The text of a slice holding `packages`, in Poetry's order and layout,
     with the selected extras and a digest of its own."""
-    packages = sorted(packages, key=_poetry_order)
+    tables = [package.table for package in sorted(packages, key=_poetry_order)]
     extras = {
         name: members
         for name, members in sorted(lock.data.get("extras", {}).items())
@@ -108,50 +127,27 @@ def render_slice(
         "lock-version": lock.lock_version,
         "python-versions": lock.python_versions,
     }
-    content = _document(packages, extras, {**metadata, "content-hash": ""})
+    content = _document(tables, extras, {**metadata, "content-hash": ""})
     digest = hashlib.sha256(content.encode()).hexdigest()
-    return _document(packages, extras, {**metadata, "content-hash": digest})
+    return _document(tables, extras, {**metadata, "content-hash": digest})
 
 
 def _slice_package(
-    raw: Mapping[str, Any], selection: Selection
-) -> dict[str, Any] | None:
-    groups = [g for g in raw["groups"] if canonicalize_name(g) in selection.groups]
-    if not groups:
-        return None
-    locked = raw.get("markers", "")
+    package: LockedPackage, selection: Selection
+) -> LockedPackage | None:
     markers = {
-        group: _resolve_extras(
-            locked if isinstance(locked, str) else locked.get(group, ""),
-            selection.extras,
-        )
-        for group in groups
+        group: _resolve_extras(text, selection.extras)
+        for group, text in package.markers_in(selection.groups).items()
     }
+    if not markers:
+        return None
     installable = union(*(marker for marker, _ in markers.values()))
     if selection.environment is not None:
         if not installable.validate(selection.environment):
             return None
     elif installable.is_empty():
         return None
-
-    package = dict(raw)
-    package["groups"] = groups
-    # Whether only extras need it, over every group of the lock: settled, as
-    # the extras are, by the selection (which needs it, or it is not here).
-    if "optional" in package:
-        package["optional"] = False
-    texts = {text for _, text in markers.values()}
-    if len(texts) == 1:
-        text = texts.pop()
-        if text:
-            package["markers"] = text
-        else:
-            package.pop("markers", None)
-    else:
-        package["markers"] = {
-            group: text for group, (_, text) in markers.items() if text
-        }
-    return package
+    return package.narrowed({group: text for group, (_, text) in markers.items()})
 
 
 def _resolve_extras(
@@ -166,7 +162,7 @@ def _resolve_extras(
     return resolved, "" if resolved.is_any() else str(resolved)
 
 
-def _settle(marker: BaseMarker, values: Mapping[str, Any]) -> BaseMarker:
+def _settle(marker: BaseMarker, values: MarkerEnvironment) -> BaseMarker:
     """`marker` with the variables of `values` evaluated: a partial evaluation."""
     if isinstance(marker, MultiMarker):
         return intersection(*(_settle(m, values) for m in marker.markers))
@@ -177,25 +173,25 @@ def _settle(marker: BaseMarker, values: Mapping[str, Any]) -> BaseMarker:
     return marker
 
 
-def _poetry_order(package: Mapping[str, Any]) -> tuple[Any, ...]:
+def _poetry_order(package: LockedPackage) -> tuple[object, ...]:
     """Poetry's order of locked packages: by name, then by version (1.10 after
     1.9), then by source."""
-    source = package.get("source", {})
+    source = package.source or LockedSource("", "")
     return (
-        canonicalize_name(package["name"]),
-        Version.parse(package["version"]),
-        source.get("type", ""),
-        source.get("url", ""),
-        source.get("subdirectory", ""),
-        source.get("reference", ""),
-        source.get("resolved_reference", ""),
+        package.name,
+        Version.parse(package.version),
+        source.type,
+        source.url,
+        source.subdirectory or "",
+        source.reference or "",
+        source.resolved_reference or "",
     )
 
 
 def _document(
-    packages: list[dict[str, Any]],
-    extras: Mapping[str, Any],
-    metadata: Mapping[str, Any],
+    packages: list[Mapping[str, object]],
+    extras: Mapping[str, object],
+    metadata: Mapping[str, object],
 ) -> str:
     """The text of a lock, laid out as Poetry lays its locks out."""
     document = tomlkit.document()
@@ -209,43 +205,46 @@ def _document(
     return tomlkit.dumps(document)
 
 
-def _package_table(package: Mapping[str, Any]) -> dict[str, Any]:
+def _package_table(package: Mapping[str, Any]) -> dict[str, object]:
     keys = [k for k in PACKAGE_KEYS if k in package]
     keys += [k for k in package if k not in PACKAGE_KEYS]
-    data: dict[str, Any] = {}
+    data: dict[str, object] = {}
     for key in keys:
         value = package[key]
         if key == "files":
             files = tomlkit.array().multiline(True)
-            files.extend(_inline(dict(sorted(f.items()))) for f in value)
+            files.extend(inline_table(dict(sorted(f.items()))) for f in value)
             value = files
         elif key == "markers" and isinstance(value, dict):
-            value = _inline(value)
+            value = inline_table(value)
         elif key == "dependencies":
             value = _dependencies(value)
         data[key] = value
     return data
 
 
-def _dependencies(dependencies: Mapping[str, Any]) -> Any:
+def _dependencies(dependencies: Mapping[str, object]) -> Table:
     table = tomlkit.table()
     for name, constraint in dependencies.items():
         if isinstance(constraint, list):
             constraints = tomlkit.array().multiline(True)
             constraints.extend(
-                _inline(c) if isinstance(c, dict) else c for c in constraint
+                inline_table(c) if isinstance(c, dict) else c for c in constraint
             )
             table[name] = constraints
         else:
             table[name] = (
-                _inline(constraint) if isinstance(constraint, dict) else constraint
+                inline_table(constraint) if isinstance(constraint, dict) else constraint
             )
     return table
 
 
-def _inline(values: Mapping[str, Any]) -> Any:
+def inline_table(values: Mapping[str, object]) -> InlineTable:
+    """`values` written on one line, as the tables nested in it."""
     table = tomlkit.inline_table()
-    table.update(values)
+    table.update(
+        {k: inline_table(v) if isinstance(v, dict) else v for k, v in values.items()}
+    )
     return table
 
 

@@ -10,9 +10,7 @@ POETRY_HTTP_BASIC_NAME_USERNAME/_PASSWORD, keyring and certificates.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from typing import Any
 
-from packaging.utils import canonicalize_name
 from poetry.factory import Factory
 from poetry.repositories.http_repository import HTTPRepository
 from poetry.utils.password_manager import PasswordManager
@@ -31,18 +29,23 @@ if TYPE_CHECKING:
     from poetry.poetry import Poetry
     from poetry.repositories import RepositoryPool
 
-    from poetry_plugin_install_locked.lock_file import LockedSource
+    from poetry_plugin_install_locked.lock_file import LockedPackage
+
+
+PYPI_URL = "https://pypi.org/simple/"
+"""PyPI's simple index: where the packages that name no source come from."""
 
 
 def create_pool(
-    sources: list[LockedSource],
+    indexes: Mapping[str, str],
     config: Config,
     io: IO,
     *,
     uses_pypi: bool,
     disable_cache: bool,
 ) -> RepositoryPool:
-    """Register `sources` in `config` and build the pool the installer uses.
+    """Register the lock's package `indexes` (name and URL) in `config` and build
+    the pool the installer uses.
 
     Locked packages are fetched from the repository they name, whatever its
     priority. Priorities matter only for what the lock does not pin: the build
@@ -55,17 +58,17 @@ def create_pool(
     config.merge(
         {
             "repositories": {
-                source.name: {"url": source.url}
-                for source in sources
-                if source.name not in configured
+                name: {"url": url}
+                for name, url in indexes.items()
+                if name not in configured
             }
         }
     )
     priority = "supplemental" if uses_pypi else "primary"
     pool_sources: list[dict[str, str]] = [{"name": "pypi"}] if uses_pypi else []
     pool_sources += [
-        {"name": source.name, "url": source.url, "priority": priority}
-        for source in sources
+        {"name": name, "url": url, "priority": priority}
+        for name, url in indexes.items()
     ]
     return Factory.create_pool(config, pool_sources, io, disable_cache=disable_cache)
 
@@ -86,34 +89,31 @@ def http_credentials(config: Config, name: str) -> tuple[str | None, str | None]
     return credential.username, credential.password
 
 
-def served_links(poetry: Poetry) -> Callable[[Mapping[str, Any]], list[Link]]:
-    """For a locked package's table, the links its source serves for it, looked
-    up as Poetry's installer looks them up: with Poetry's configuration,
-    credentials and HTTP cache. Their URLs are what poetry.lock does not hold."""
+def served_links(poetry: Poetry) -> Callable[[LockedPackage], list[Link]]:
+    """For a locked package, the links its source serves for it, looked up as
+    Poetry's installer looks them up: with Poetry's configuration, credentials
+    and HTTP cache. Their URLs are what poetry.lock does not hold."""
     locked = {
-        _key(p.name, p.version.text, p.source_type, p.source_reference): p
+        (
+            p.name,
+            p.version.text,
+            p.source_type or "",
+            (p.source_reference or "").lower(),
+        ): p
         for p in poetry.locker.locked_repository().packages
     }
 
-    def links(table: Mapping[str, Any]) -> list[Link]:
-        source = table.get("source", {})
-        package = locked[
-            _key(
-                table["name"],
-                table["version"],
-                source.get("type"),
-                source.get("reference"),
-            )
-        ]
-        return _links(poetry.pool, package)
+    def links(package: LockedPackage) -> list[Link]:
+        source = package.source
+        key = (
+            package.name,
+            package.version,
+            source.type if source else "",
+            ((source.reference if source else None) or "").lower(),
+        )
+        return _links(poetry.pool, locked[key])
 
     return links
-
-
-def _key(
-    name: str, version: str, kind: str | None, reference: str | None
-) -> tuple[str, ...]:
-    return (canonicalize_name(name), version, kind or "", (reference or "").lower())
 
 
 def _links(pool: RepositoryPool, package: Package) -> list[Link]:

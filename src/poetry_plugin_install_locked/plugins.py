@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 # Each command's module and class, loaded only when the command runs.
 COMMANDS = {
-    "install-locked": ("poetry_plugin_install_locked.command", "InstallLockedCommand"),
+    "install-locked": (
+        "poetry_plugin_install_locked.install_command",
+        "InstallLockedCommand",
+    ),
     "lock-slice": ("poetry_plugin_install_locked.slice_command", "LockSliceCommand"),
 }
 
@@ -27,10 +30,6 @@ class InstallLockedApplicationPlugin(ApplicationPlugin):
     """Registers the commands by name; their modules (and Poetry's installer,
     which they import) load only when one of them runs, not with every Poetry
     command."""
-
-    @property
-    def commands(self) -> list[type[Command]]:
-        return [_command_class(name) for name in COMMANDS]
 
     def activate(self, application: Application) -> None:
         for name in COMMANDS:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from poetry.config.config import Config
 from poetry.console.application import Application
 from poetry.console.commands.group_command import GroupCommand
+from poetry.core.constraints.version import Version
 from poetry.factory import Factory
 from poetry.installation.chooser import Chooser
 from poetry.installation.executor import Executor
@@ -32,6 +34,7 @@ from poetry.puzzle.solver import Solver
 from poetry.puzzle.transaction import Transaction
 from poetry.repositories import RepositoryPool
 from poetry.repositories.repository import Repository
+from poetry.utils.env import Env
 from poetry.utils.env import EnvManager
 from poetry.utils.env.site_packages import SitePackages
 from poetry.utils.password_manager import PasswordManager
@@ -96,11 +99,13 @@ INTERNALS = (
     Internal(Solver, "__init__", ("active_root_extras",)),
     Internal(Solver, "solve"),
     Internal(Solver, "use_environment"),
+    Internal(Solver, "provider"),
     Internal(Provider, "load_deferred"),
     Internal(Transaction, "get_solved_packages"),
     Internal(Transaction, "calculate_operations", ("with_uninstalls", "extras")),
     Internal(Installer, "__init__", ("executor", "disable_cache")),
     Internal(Executor, "__init__", ("disable_cache",)),
+    Internal(Executor, "enabled"),
     Internal(Executor, "_env", instance=True),
     Internal(Executor, "_io", instance=True),
     Internal(Executor, "_save_url_reference"),
@@ -111,6 +116,10 @@ INTERNALS = (
     Internal(Install, "__init__", ("package", "priority")),
     Internal(Chooser, "choose_for"),
     Internal(Wheel, "tags", instance=True),
+    # The chooser ranks a wheel by `env.supported_tags.index(tag)`, which the
+    # artifact choice answers from a table (artifacts.RankedTags).
+    Internal(Wheel, "get_minimum_supported_index"),
+    Internal(Env, "supported_tags"),
     Internal(Repository, "find_links_for_package"),
     Internal(RepositoryPool, "__init__", ("config",)),
     Internal(RepositoryPool, "all_repositories"),
@@ -170,6 +179,22 @@ def group_options() -> list[Option]:
     """
     options = getattr(GroupCommand, "_group_dependency_options", None)
     return list(options()) if options is not None else []
+
+
+def executor_options(poetry: Poetry) -> dict[str, object]:
+    """The options `poetry install` builds its executor with, as this Poetry
+    takes them (build constraints from 2.3)."""
+    options: dict[str, object] = {"disable_cache": poetry.disable_cache}
+    if "build_constraints" in inspect.signature(Executor).parameters:
+        options["build_constraints"] = poetry.build_constraints
+    return options
+
+
+def virtualenv_takes_interpreter() -> bool:
+    """Whether Poetry asks virtualenv for the interpreter it chose in a way
+    virtualenv >= 20.33 follows: from 2.2 (2.0 and 2.1 pass --try-first-with,
+    which it ignores, taking the one it runs on)."""
+    return Version.parse(version("poetry")) >= Version.parse("2.2")
 
 
 def ensure_project_plugins(poetry: Poetry, io: IO) -> None:

@@ -1,59 +1,206 @@
-"""The project to install: the real one when pyproject.toml is there, else the lock's.
+"""The project: the real one beside pyproject.toml, or the one poetry.lock alone
+describes. Which of the two is decided once, by load_project(); each prepares
+the install and the slice, and says what its user should know.
 
-Beside pyproject.toml the command is `poetry install --no-root` and Poetry's
-own Factory loads everything, freshness check included. With poetry.lock alone
-it assembles the same Poetry object from the lock: stub root package, a locker
-that trusts the lock, the lock's sources, and Poetry's configuration (global,
-POETRY_* variables and a poetry.toml beside the lock).
+Beside pyproject.toml the commands are `poetry install --no-root` and its slice,
+and Poetry's own Factory loads everything, freshness check included. With
+poetry.lock alone the same Poetry object is assembled from the lock: a stub
+root package, a locker that trusts the lock, the lock's sources, and Poetry's
+configuration (global, POETRY_* variables and a poetry.toml beside the lock).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from abc import ABC
+from abc import abstractmethod
 from typing import TYPE_CHECKING
 
 from poetry.core.factory import Factory
 from poetry.poetry import Poetry
 
+from poetry_plugin_install_locked.environment import installed_project
+from poetry_plugin_install_locked.environment import select_environment
+from poetry_plugin_install_locked.environment import select_lock_only_environment
 from poetry_plugin_install_locked.environment import start_looking_for_python
+from poetry_plugin_install_locked.environment import target_environment
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_file import LOCK_FILE_NAME
+from poetry_plugin_install_locked.lock_file import check_local_paths
 from poetry_plugin_install_locked.lock_file import check_readable
+from poetry_plugin_install_locked.lock_file import missing_directory
 from poetry_plugin_install_locked.lock_file import read_lock_file
+from poetry_plugin_install_locked.lock_only import LockOnlyConfig
 from poetry_plugin_install_locked.lock_only import LockOnlyLocker
 from poetry_plugin_install_locked.lock_only import load_lock_only_config
 from poetry_plugin_install_locked.lock_only import wants_re_resolve
 from poetry_plugin_install_locked.package_sources import create_pool
+from poetry_plugin_install_locked.poetry_support import ensure_project_plugins
 from poetry_plugin_install_locked.stub_manifest import build_stub_package
 
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from collections.abc import Collection
     from pathlib import Path
 
     from cleo.io.io import IO
+    from poetry.config.config import Config
+    from poetry.core.packages.project_package import ProjectPackage
+    from poetry.utils.env import Env
 
     from poetry_plugin_install_locked.lock_file import LockFile
+    from poetry_plugin_install_locked.lock_slice import Selection
+    from poetry_plugin_install_locked.lock_slice import Slice
 
 
 PYPROJECT = "pyproject.toml"
 
 
-@dataclass(frozen=True)
-class Project:
-    poetry: Poetry
-    lock: LockFile | None = None
-    """The lock read by lock-only mode; None beside pyproject.toml."""
+class Project(ABC):
+    """What the commands need of the project, whichever its mode."""
+
+    origin: str
+    """What knows the project's groups and extras, for messages."""
+
+    def __init__(self, poetry: Poetry, project_name: str | None) -> None:
+        self.poetry = poetry
+        self.project_name = project_name
+
+    @abstractmethod
+    def prepare_install(self, io: IO, *, no_directory: bool, no_plugins: bool) -> None:
+        """What must hold, or be done, before any environment is touched."""
+
+    @abstractmethod
+    def environment(self, io: IO, *, uv: str | None) -> Env:
+        """The environment to install into, found or created as Poetry would."""
+
+    def announce(self, groups: Collection[str]) -> str | None:
+        """What the install is about to do, beyond what Poetry prints."""
+        return None
+
+    def installer_root(self, env: Env, *, sync: bool) -> ProjectPackage:
+        """The root package the installer installs the dependencies of."""
+        return self.poetry.package
 
     @property
-    def lock_only(self) -> bool:
-        return self.lock is not None
+    def installer_config(self) -> Config:
+        return self.poetry.config
+
+    def explain(self, error: ValueError) -> InstallLockedError | None:
+        """The installer's `error`, in words that fit this mode; None as it is."""
+        return None
+
+    @abstractmethod
+    def slice(self, io: IO, selection: Selection, *, this_environment: bool) -> Slice:
+        """The part of the lock `selection` installs (in this environment alone,
+        with `this_environment`)."""
+
+    def selection_warning(self, chose_groups: bool) -> str | None:
+        """What the user should know of the selection."""
+        return None
+
+    def resolution_warning(self) -> str | None:
+        """What the user should know of the later `poetry install`."""
+        return None
+
+
+class BesidePyproject(Project):
+    """pyproject.toml and its lock: `poetry install --no-root`, exactly."""
+
+    origin = "the project"
+
+    def prepare_install(self, io: IO, *, no_directory: bool, no_plugins: bool) -> None:
+        if self.project_name is not None:
+            io.write_error_line(
+                "<warning>Warning: --project-name is ignored beside pyproject.toml,"
+                " which names the project"
+                f" {self.poetry.package.pretty_name}.</warning>"
+            )
+        if not no_plugins:
+            ensure_project_plugins(self.poetry, io)
+
+    def environment(self, io: IO, *, uv: str | None) -> Env:
+        return select_environment(self.poetry, io, uv=uv)
+
+    def slice(self, io: IO, selection: Selection, *, this_environment: bool) -> Slice:
+        # lock-slice's modules: loaded only when it runs.
+        from poetry_plugin_install_locked.exact_slice import exact_slice
+
+        env = target_environment(self.poetry, io)
+        if this_environment:
+            selection = selection.where(env.marker_env)
+        return exact_slice(real_lock(self.poetry), self.poetry, selection, env)
+
+
+class LockOnly(Project):
+    """poetry.lock alone: its groups, markers and sources decide."""
+
+    origin = "poetry.lock"
+
+    def __init__(self, poetry: Poetry, project_name: str | None, lock: LockFile):
+        super().__init__(poetry, project_name)
+        self.lock = lock
+
+    def prepare_install(self, io: IO, *, no_directory: bool, no_plugins: bool) -> None:
+        check_local_paths(self.lock, skip_directories=no_directory)
+
+    def environment(self, io: IO, *, uv: str | None) -> Env:
+        return select_lock_only_environment(
+            self.poetry, io, name_known=self.project_name is not None, uv=uv
+        )
+
+    def announce(self, groups: Collection[str]) -> str | None:
+        selected = [group for group in self.lock.groups if group in groups]
+        if not selected:
+            return None
+        return f"Installing the locked groups: <c1>{', '.join(selected)}</>"
+
+    def installer_root(self, env: Env, *, sync: bool) -> ProjectPackage:
+        # --sync spares the project itself, as `poetry install --sync` would.
+        if sync and (name := installed_project(env, self.lock.path.parent)):
+            return build_stub_package(self.lock, name)
+        return self.poetry.package
 
     @property
-    def re_resolve_ignored(self) -> bool:
-        """Whether Poetry's configuration asks to resolve again, which lock-only
-        mode cannot do (it needs pyproject.toml) and `poetry install` will."""
-        return self.lock is not None and wants_re_resolve(self.poetry.config)
+    def installer_config(self) -> Config:
+        return LockOnlyConfig(self.poetry.config)
+
+    def explain(self, error: ValueError) -> InstallLockedError | None:
+        return missing_directory(self.lock, error)
+
+    def slice(self, io: IO, selection: Selection, *, this_environment: bool) -> Slice:
+        # lock-slice's modules: loaded only when it runs.
+        from poetry_plugin_install_locked.lock_slice import Slice
+        from poetry_plugin_install_locked.lock_slice import slice_packages
+
+        if this_environment:
+            selection = selection.where(target_environment(self.poetry, io).marker_env)
+        return Slice(self.lock, slice_packages(self.lock, selection))
+
+    def selection_warning(self, chose_groups: bool) -> str | None:
+        """Without pyproject.toml and without a choice, every group is selected."""
+        if chose_groups or len(self.lock.groups) < 2:
+            return None
+        return (
+            "poetry.lock does not record which groups are optional, so without"
+            f" pyproject.toml all of them ({', '.join(self.lock.groups)}) are"
+            " selected: narrow them with --only main (or --without NAME), or slice"
+            " the lock beside pyproject.toml to have them as declared (the exact"
+            " slice recipe, docs/docker.md)."
+        )
+
+    def resolution_warning(self) -> str | None:
+        """Without pyproject.toml the lock's groups and markers decide; the later
+        `poetry install` resolves again where Poetry's configuration says so."""
+        if not wants_re_resolve(self.poetry.config):
+            return None
+        return (
+            "installer.re-resolve is true (Poetry's default before 2.3), so `poetry"
+            " install` beside pyproject.toml resolves again for its environment,"
+            " where without pyproject.toml the lock's groups and markers decide, and"
+            " the two can differ: set installer.re-resolve to false"
+            " (POETRY_INSTALLER_RE_RESOLVE=false) for both (docs/usage.md)."
+        )
 
 
 def load_project(
@@ -80,7 +227,7 @@ def load_project(
         poetry = _lock_only_poetry(
             lock, io, project_name, disable_cache, looks_for_python
         )
-        return Project(poetry, lock)
+        return LockOnly(poetry, project_name, lock)
 
     poetry = real_poetry()
     if not poetry.locker.is_locked():
@@ -88,7 +235,7 @@ def load_project(
             f"No {LOCK_FILE_NAME} beside {poetry.pyproject_path}: install-locked"
             " never resolves dependencies; run `poetry lock` first."
         )
-    return Project(poetry)
+    return BesidePyproject(poetry, project_name)
 
 
 def _in_a_project(directory: Path) -> bool:
@@ -124,7 +271,7 @@ def _lock_only_poetry(
     )
     poetry.set_pool(
         create_pool(
-            lock.sources,
+            lock.indexes,
             config,
             io,
             uses_pypi=lock.uses_pypi,

@@ -13,23 +13,23 @@ locked packages only, and the git, URL and path dependencies are not fetched.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from typing import Any
 
 from cleo.io.null_io import NullIO
 from poetry.puzzle.solver import Solver
 from poetry.repositories import RepositoryPool
 
+from poetry_plugin_install_locked.lock_only import wants_re_resolve
+
 
 if TYPE_CHECKING:
     from collections.abc import Collection
+    from collections.abc import Mapping
 
     from packaging.utils import NormalizedName
     from poetry.core.packages.package import Package
+    from poetry.core.packages.project_package import ProjectPackage
     from poetry.poetry import Poetry
     from poetry.utils.env import Env
-
-
-RE_RESOLVE = "installer.re-resolve"
 
 
 def locks_groups_and_markers(poetry: Poetry) -> bool:
@@ -39,12 +39,10 @@ def locks_groups_and_markers(poetry: Poetry) -> bool:
 
 def re_resolves(poetry: Poetry) -> bool:
     """Whether `poetry install` resolves again beside this pyproject.toml."""
-    return bool(poetry.config.get(RE_RESOLVE, True)) or not locks_groups_and_markers(
-        poetry
-    )
+    return wants_re_resolve(poetry.config) or not locks_groups_and_markers(poetry)
 
 
-def derived_lock_packages(poetry: Poetry) -> list[dict[str, Any]]:
+def derived_lock_packages(poetry: Poetry) -> list[dict[str, object]]:
     """Every locked package's table as `poetry lock` on this Poetry would write
     it now, groups and markers included, the locked versions kept: the whole
     project solved (every group, optional ones included) for every environment
@@ -52,7 +50,7 @@ def derived_lock_packages(poetry: Poetry) -> list[dict[str, Any]]:
     locked = _locked(poetry)
     solver = _solver(poetry, poetry.package, locked)
     solved = solver.solve().get_solved_packages()
-    return [_plain(table) for table in poetry.locker._lock_packages(solved)]
+    return [_plain_table(table) for table in poetry.locker._lock_packages(solved)]
 
 
 def installed_here(
@@ -82,15 +80,26 @@ def _locked(poetry: Poetry) -> list[Package]:
     return list(poetry.locker.locked_repository().packages)
 
 
-def _solver(poetry: Poetry, root: Any, locked: list[Package], **options: Any) -> Solver:
+def _solver(
+    poetry: Poetry,
+    root: ProjectPackage,
+    locked: list[Package],
+    active_root_extras: Collection[NormalizedName] | None = None,
+) -> Solver:
     pool = RepositoryPool.from_packages(locked, poetry.config)
-    solver = Solver(root, pool, [], locked, NullIO(), **options)
+    solver = Solver(
+        root, pool, [], locked, NullIO(), active_root_extras=active_root_extras
+    )
     # The locked git, URL and path packages, as they are: nothing fetched.
     solver.provider.load_deferred(False)
     return solver
 
 
-def _plain(value: Any) -> Any:
+def _plain_table(table: Mapping[str, object]) -> dict[str, object]:
+    return {key: _plain(item) for key, item in table.items()}
+
+
+def _plain(value: object) -> object:
     """tomlkit's items as plain Python values."""
     unwrap = getattr(value, "unwrap", None)
     if unwrap is not None:

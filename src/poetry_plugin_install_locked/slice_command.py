@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
-from typing import Any
 from typing import ClassVar
 
 from cleo.helpers import option
@@ -12,33 +11,29 @@ from cleo.io.outputs.output import Type
 from cleo.io.outputs.output import Verbosity
 from packaging.utils import canonicalize_name
 
-from poetry_plugin_install_locked.command import SELECTION_OPTIONS
-from poetry_plugin_install_locked.command import LockCommand
-from poetry_plugin_install_locked.environment import target_environment
-from poetry_plugin_install_locked.exact_slice import exact_slice
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_slice import Selection
 from poetry_plugin_install_locked.lock_slice import render_slice
-from poetry_plugin_install_locked.lock_slice import slice_packages
 from poetry_plugin_install_locked.lock_slice import write_atomically
 from poetry_plugin_install_locked.package_sources import served_links
-from poetry_plugin_install_locked.project import real_lock
 from poetry_plugin_install_locked.pylock import Target
 from poetry_plugin_install_locked.pylock import check_file_name
 from poetry_plugin_install_locked.pylock import multi_use
 from poetry_plugin_install_locked.pylock import single_use
+from poetry_plugin_install_locked.selection_command import SELECTION_OPTIONS
+from poetry_plugin_install_locked.selection_command import SelectionCommand
 
 
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
 
-    from poetry_plugin_install_locked.lock_file import LockFile
+    from poetry_plugin_install_locked.lock_slice import Slice
 
 
 FORMATS = ("lock", "pylock")
 
 
-class LockSliceCommand(LockCommand):
+class LockSliceCommand(SelectionCommand):
     name = "lock-slice"
     description = (
         "Writes the part of poetry.lock a selection installs, as a lock that"
@@ -97,46 +92,29 @@ layer cached through dev-only lock changes. Beside <comment>pyproject.toml</> it
         if self.option("multi-use"):
             self._check_multi_use(fmt)
         groups, extras = self.selection()
-        poetry, lock = self.poetry, self.project.lock
-        env = None
-        if lock is None or self.option("this-environment"):
-            env = target_environment(poetry, self.io)
         selection = Selection(
-            frozenset(groups),
-            frozenset(canonicalize_name(extra) for extra in extras),
-            env.marker_env
-            if env is not None and self.option("this-environment")
-            else None,
+            frozenset(groups), frozenset(canonicalize_name(e) for e in extras)
         )
-        differences: list[str] = []
-        if lock is not None:
-            recorded, packages = lock, slice_packages(lock, selection)
-        else:
-            assert env is not None
-            exact = exact_slice(real_lock(poetry), poetry, selection, env)
-            recorded, packages, differences = (
-                exact.lock,
-                exact.packages,
-                exact.differences,
-            )
-
+        sliced = self.project.slice(
+            self.io, selection, this_environment=self.option("this-environment")
+        )
         output = self.option("output")
         # Relative to the working directory (-C's, not -P's), as Poetry resolves
         # its arguments and its export plugin writes.
         path = None if output in (None, "-") else Path.cwd() / output
         if fmt == "pylock":
-            text = self._pylock(recorded, packages, path)
+            text = self._pylock(sliced, path)
         else:
-            text = render_slice(recorded, packages, selection)
+            text = render_slice(sliced.lock, sliced.packages, selection)
         if path is None:
             self.io.write(text, type=Type.RAW, verbosity=Verbosity.QUIET)
         else:
             write_atomically(path, text)
-        if differences:
-            self.warn_of_a_re_resolving_install(differences)
+        if sliced.differences:
+            self.warn(self._re_resolving_install(sliced.differences))
         if not self.option("multi-use"):
-            self.warn_if_every_group_is_selected()
-        self.warn_if_poetry_would_re_resolve()
+            self.warn(self.project.selection_warning(self.chose_groups))
+        self.warn(self.project.resolution_warning())
         return 0
 
     def _check_multi_use(self, fmt: str) -> None:
@@ -155,14 +133,12 @@ layer cached through dev-only lock changes. Beside <comment>pyproject.toml</> it
                 + "."
             )
 
-    def _pylock(
-        self, lock: LockFile, packages: list[dict[str, Any]], path: Path | None
-    ) -> str:
+    def _pylock(self, sliced: Slice, path: Path | None) -> str:
         if path is not None:
             check_file_name(path)
         poetry = self.poetry
         target = Target(
-            directory=path.parent if path is not None else lock.path.parent,
+            directory=path.parent if path is not None else sliced.lock.path.parent,
             python_marker=str(poetry.package.python_marker),
             default_groups=sorted(
                 canonicalize_name(g) for g in poetry.package.dependency_group_names()
@@ -170,18 +146,18 @@ layer cached through dev-only lock changes. Beside <comment>pyproject.toml</> it
         )
         links = served_links(poetry)
         if self.option("multi-use"):
-            return multi_use(lock, links, target)
-        return single_use(lock, packages, links, target)
+            return multi_use(sliced.lock, links, target)
+        return single_use(sliced.lock, sliced.packages, links, target)
 
-    def warn_of_a_re_resolving_install(self, differences: list[str]) -> None:
+    def _re_resolving_install(self, differences: list[str]) -> str:
         reason = (
             "installer.re-resolve is true"
             if self.poetry.locker.is_locked_groups_and_markers()
             else "poetry.lock is of lock-version 2.0"
         )
-        self.line_error(
-            f"<warning>Warning: `poetry install` resolves again here ({reason}), and"
-            " what it would install here differs from what the slice installs here"
+        return (
+            f"`poetry install` resolves again here ({reason}), and what it would"
+            " install here differs from what the slice installs here"
             f" ({', '.join(differences)}): slice with --this-environment where the"
-            " slice is installed, to have what it installs there.</warning>"
+            " slice is installed, to have what it installs there."
         )

@@ -33,6 +33,7 @@ from poetry_plugin_install_locked.package_sources import http_credentials
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from collections.abc import Sequence
+    from types import FrameType
 
     from cleo.io.io import IO
     from poetry.config.config import Config
@@ -181,7 +182,7 @@ def run_uv(
     """
     started: list[subprocess.Popen[str]] = []
 
-    def forward(signum: int, frame: Any) -> None:
+    def forward(signum: int, frame: FrameType | None) -> None:
         for process in started:
             process.send_signal(signum)
             process.wait()

@@ -27,6 +27,7 @@ from typing import cast
 from poetry_plugin_install_locked.artifacts import ArtifactChooser
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.installed import interrupted_installs
+from poetry_plugin_install_locked.package_sources import PYPI_URL
 from poetry_plugin_install_locked.package_sources import package_indexes
 from poetry_plugin_install_locked.uv_call import Index
 from poetry_plugin_install_locked.uv_call import UvCall
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 INSTALLERS = ("poetry", "uv")
 INSTALLER_VARIABLE = "POETRY_INSTALL_LOCKED_INSTALLER"
 INDEX_SOURCES = (None, "legacy")
-PYPI_URL = "https://pypi.org/simple/"
 
 
 def installer_choice(option: str | None) -> str:
@@ -114,40 +114,39 @@ class UvPlan:
     installs: tuple[IndexInstall, ...]
 
 
+@dataclass(frozen=True)
+class UvSetup:
+    """What --installer uv needs, checked before any environment is touched:
+    uv itself, and the project's package indexes as uv is told of them."""
+
+    binary: str
+    indexes: dict[str, Index]
+
+    @classmethod
+    def of(cls, poetry: Poetry) -> UvSetup:
+        return cls(find_uv(), read_indexes(poetry))
+
+
 class UvExecutor:
     """Installs and removes, with uv, what Poetry's executor hands over: it says
     which operations uv takes, plans them, and has UvCall run the plan."""
 
-    _env: Env
-    _chooser: ArtifactChooser
-    _call: UvCall
-
     def __init__(
-        self, poetry: Poetry, io: IO, *, compile_bytecode: bool, uv: str | None = None
+        self,
+        uv: UvSetup,
+        poetry: Poetry,
+        env: Env,
+        io: IO,
+        compile_bytecode: bool,
     ) -> None:
-        """Checked before any environment is touched: uv is there, and every
-        source's settings are ones uv can follow."""
-        self._poetry = poetry
-        self._io = io
-        self._compile = compile_bytecode
-        self._binary = uv or find_uv()
-        self._indexes = read_indexes(poetry)
-        self._chosen: dict[tuple[str, str], str | None] = {}
-
-    @property
-    def binary(self) -> str:
-        return self._binary
-
-    def bind(self, env: Env) -> None:
+        self._indexes = uv.indexes
         self._env = env
-        self._chooser = ArtifactChooser(env, self._poetry.config)
+        self._compile = compile_bytecode
+        self._chooser = ArtifactChooser(env, poetry.config)
         self._call = UvCall(
-            self._binary,
-            env,
-            self._io,
-            self._poetry.config,
-            no_cache=self._poetry.disable_cache,
+            uv.binary, env, io, poetry.config, no_cache=poetry.disable_cache
         )
+        self._chosen: dict[tuple[str, str], str | None] = {}
 
     def takes(self, operation: Operation) -> bool:
         """Whether uv carries the operation out: a removal of what came from an

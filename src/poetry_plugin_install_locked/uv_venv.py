@@ -18,18 +18,19 @@ import os
 import shutil
 import sys
 
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
-from poetry.core.constraints.version import Version
 from poetry.utils.env import EnvManager
 
+from poetry_plugin_install_locked.poetry_support import virtualenv_takes_interpreter
 from poetry_plugin_install_locked.uv_call import run_uv
 
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from cleo.io.io import IO
     from poetry.poetry import Poetry
 
@@ -80,7 +81,11 @@ class UvEnvManager(EnvManager):
         return EnvManager.build_venv(path, executable, flags, with_pip, prompt)
 
     def _create(
-        self, path: Path, python: Path, options: dict[str, Any], prompt: str | None
+        self,
+        path: Path,
+        python: Path,
+        options: Mapping[str, object],
+        prompt: str | None,
     ) -> None:
         command = [self._uv, "venv", "--quiet", "--no-config", "--no-project"]
         command += ["--no-python-downloads", "--python", str(python)]
@@ -98,26 +103,32 @@ class UvEnvManager(EnvManager):
             _seed_pip(self._uv, path, environment)
 
 
-def _same_as_uv(options: dict[str, Any], python: Path) -> bool:
+def _same_as_uv(options: Mapping[str, object], python: Path) -> bool:
     """Whether virtualenv, as Poetry runs it, would create what uv does."""
     if sys.platform in ("win32", "darwin"):
         return False  # Windows paths; the Time Machine exclusion Poetry sets
     if any(SAME_AS_UV.get(key, ()).count(value) == 0 for key, value in options.items()):
         return False
-    if any(key.startswith("VIRTUALENV_") for key in os.environ) or _virtualenv_ini():
+    if not _virtualenv_unconfigured():
         return False
-    if Version.parse(version("poetry")) < Version.parse("2.2"):
-        # Poetry 2.0 and 2.1 ask virtualenv for their interpreter with
-        # --try-first-with, which virtualenv >= 20.33 ignores: it takes the one it
-        # runs on. uv takes the interpreter asked for; so only where they agree.
+    if not virtualenv_takes_interpreter():
+        # virtualenv takes the interpreter it runs on; uv the one asked for.
         return python == Path(sys.executable).resolve()
     return True
 
 
-def _virtualenv_ini() -> bool:
-    from virtualenv.config.ini import IniConfig
-
-    return bool(IniConfig(env=dict(os.environ)))
+def _virtualenv_unconfigured() -> bool:
+    """Whether virtualenv runs with its defaults (no VIRTUALENV_* variable, no
+    configuration file), and has the internals the uv venv reads (its
+    configuration file, the pip it embeds): else it creates the virtualenv."""
+    if any(key.startswith("VIRTUALENV_") for key in os.environ):
+        return False
+    try:
+        from virtualenv.config.ini import IniConfig
+        from virtualenv.seed.wheels.embed import get_embed_wheel  # noqa: F401
+    except ImportError:
+        return False
+    return not IniConfig(env=dict(os.environ))
 
 
 def _seed_pip(uv: str, path: Path, environment: dict[str, str]) -> None:

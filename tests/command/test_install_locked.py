@@ -124,3 +124,18 @@ def test_missing_lock(tester: CommandTester, project: Path) -> None:
     (project / "poetry.lock").unlink()
     assert tester.execute("") == 1
     assert tester.io.fetch_error().startswith(f"No poetry.lock in {project}: ")
+
+
+def test_a_lock_without_packages_installs_nothing_and_names_no_group(
+    tester: CommandTester, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `poetry lock` writes it for a project with no dependencies."""
+    monkeypatch.setenv("POETRY_INSTALLER_RE_RESOLVE", "false")
+    (project / "poetry.lock").write_text(
+        'package = []\n\n[metadata]\nlock-version = "2.1"\n'
+        'python-versions = ">=3.9"\ncontent-hash = "0"\n'
+    )
+    assert tester.execute("") == 0
+
+    assert tester.io.fetch_output() == "Installing dependencies from lock file\n"
+    assert "Warning" not in tester.io.fetch_error()

@@ -128,7 +128,9 @@ def test_a_poetry_whose_modules_the_plugin_cannot_import(
     """The commands load when they run: a Poetry so different that the plugin's
     own modules fail to import still gets the one line, not a traceback."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setitem(sys.modules, "poetry_plugin_install_locked.command", None)
+    monkeypatch.setitem(
+        sys.modules, "poetry_plugin_install_locked.install_command", None
+    )
     application = Application()
     InstallLockedApplicationPlugin().activate(application)
     tester = CommandTester(application.find("install-locked"))

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 
+from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 import pytest
@@ -16,6 +17,7 @@ import tomlkit
 
 from packaging.markers import default_environment
 from packaging.pylock import Pylock
+from packaging.version import Version
 from uv import find_uv_bin
 
 from tests.support.index import PackageIndex
@@ -215,6 +217,14 @@ def test_a_directory_dependency_is_installed_editable_from_its_relative_path(
     assert '"editable": true' in localpkg[2]
 
 
+PIP = version("pip")
+
+
+@pytest.mark.skipif(
+    Version(PIP) < Version("26.1"),
+    reason=f"pip {PIP} installs no pylock.toml (from 26.1 it does;"
+    " requirements-test.txt pins one that does, on Python >= 3.10)",
+)
 def test_pip_installs_the_slice_as_poetry_install_no_root(
     index_template: Path,
     poetry: Poetry,

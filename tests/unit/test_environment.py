@@ -13,9 +13,9 @@ from cleo.io.null_io import NullIO
 from poetry.utils.env import EnvManager
 
 from poetry_plugin_install_locked import project
-from poetry_plugin_install_locked.command import InstallLockedCommand
-from poetry_plugin_install_locked.environment import select_environment
+from poetry_plugin_install_locked.environment import select_lock_only_environment
 from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.install_command import InstallLockedCommand
 from poetry_plugin_install_locked.project import load_project
 from poetry_plugin_install_locked.slice_command import LockSliceCommand
 from tests.support.locks import LOCK
@@ -53,11 +53,8 @@ def stub(directory: Path, project_name: str | None = None) -> Poetry:
 
 
 def select(directory: Path, project_name: str | None = None) -> Env:
-    return select_environment(
-        stub(directory, project_name),
-        NullIO(),
-        lock_only=True,
-        name_known=project_name is not None,
+    return select_lock_only_environment(
+        stub(directory, project_name), NullIO(), name_known=project_name is not None
     )
 
 

@@ -30,6 +30,21 @@ def package(name: str, version: str = "1.0", **source: str) -> Package:
     return Package(name, version, **source)  # type: ignore[arg-type]
 
 
+class Recorder:
+    """A deferral that takes the operations on some packages, and records
+    what it is handed."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+        self.handed_over: list[list[Operation]] = []
+
+    def takes(self, operation: Operation) -> bool:
+        return operation.package.name in self.names
+
+    def run(self, operations: list[Operation]) -> None:
+        self.handed_over.append(operations)
+
+
 class Run:
     """A deferring executor over a MockEnv whose site-packages is `root`'s, and
     what it handed over."""
@@ -37,15 +52,14 @@ class Run:
     def __init__(self, root: Path, defers: set[str]) -> None:
         self.env = MockEnv(path=root, is_venv=True)
         self.io = BufferedIO()
-        self.handed_over: list[list[Operation]] = []
+        self.deferral = Recorder(defers)
         self.executor = DeferringExecutor(
-            self.env,
-            RepositoryPool(),
-            Config(),
-            self.io,
-            defers=lambda operation: operation.package.name in defers,
-            run_deferred=self.handed_over.append,
+            self.env, RepositoryPool(), Config(), self.io, deferral=self.deferral
         )
+
+    @property
+    def handed_over(self) -> list[list[Operation]]:
+        return self.deferral.handed_over
 
     def execute(self, *operations: Operation) -> int:
         return self.executor.execute(list(operations))

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
-from poetry_plugin_install_locked.lock_file import LockedSource
 from poetry_plugin_install_locked.lock_file import read_lock_file
 from tests.support.locks import LOCK
 from tests.support.locks import write
@@ -24,9 +23,9 @@ def test_reads_groups_extras_python_and_sources(tmp_path: Path) -> None:
     assert lock.python_versions == "^3.9"
     assert lock.groups == ["main", "dev", "test"]
     assert lock.extras == {"pretty": ("rich",)}
-    assert lock.sources == [LockedSource("corp", "https://pkgs.example/simple")]
+    assert lock.indexes == {"corp": "https://pkgs.example/simple"}
     assert lock.uses_pypi
-    assert [(p.name, p.source_type) for p in lock.packages] == [
+    assert [(p.name, p.source and p.source.type) for p in lock.packages] == [
         ("requests", "legacy"),
         ("pytest", None),
         ("rich", None),

@@ -17,7 +17,8 @@ from packaging.utils import canonicalize_name
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_file import read_lock_file
 from poetry_plugin_install_locked.lock_slice import Selection
-from poetry_plugin_install_locked.lock_slice import slice_lock
+from poetry_plugin_install_locked.lock_slice import render_slice
+from poetry_plugin_install_locked.lock_slice import slice_packages
 from poetry_plugin_install_locked.lock_slice import write_atomically
 from tests.support.locks import write
 
@@ -93,7 +94,8 @@ LINUX = {
 
 
 def sliced(tmp_path: Path, selection: Selection, text: str = LOCK) -> str:
-    return slice_lock(read_lock_file(write(tmp_path, text)), selection)
+    lock = read_lock_file(write(tmp_path, text))
+    return render_slice(lock, slice_packages(lock, selection), selection)
 
 
 def packages(text: str) -> dict[str, dict[str, object]]:

@@ -21,8 +21,8 @@ def lock(python_versions: str = ">=3.9,<4.0", directory: str = "/app") -> LockFi
         lock_version="2.1",
         python_versions=python_versions,
         packages=(
-            LockedPackage(c("a"), "1", frozenset({c("main"), c("dev")})),
-            LockedPackage(c("b"), "1", frozenset({c("docs")})),
+            LockedPackage(c("a"), "1", ("main", "dev")),
+            LockedPackage(c("b"), "1", ("docs",)),
         ),
         extras={c("fancy"): (c("a"),)},
     )

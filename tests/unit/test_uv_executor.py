@@ -22,6 +22,8 @@ from poetry.utils.env import MockEnv
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.project import load_project
 from poetry_plugin_install_locked.uv_executor import UvExecutor
+from poetry_plugin_install_locked.uv_executor import UvSetup
+from poetry_plugin_install_locked.uv_executor import read_indexes
 from tests.support.committed import copy_committed
 from tests.support.projects import PRIVATE_CREDENTIALS
 from tests.support.projects import PRIVATE_PASSWORD
@@ -100,13 +102,10 @@ def executor(
     env = MockEnv(
         path=tmp_path / "venv", is_venv=True, supported_tags=[Tag("py3", "none", "any")]
     )
+    setup = UvSetup(str(uv.path), read_indexes(poetry))
     uv_executor = UvExecutor(
-        poetry,
-        BufferedIO(),
-        compile_bytecode=options.get("compile_bytecode", False),
-        uv=str(uv.path),
+        setup, poetry, env, BufferedIO(), options.get("compile_bytecode", False)
     )
-    uv_executor.bind(env)
     return uv_executor, env
 
 
