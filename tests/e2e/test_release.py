@@ -3,6 +3,9 @@ virtualenv, as a user outside this repository installs it, and works there."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import subprocess
 
 from importlib.metadata import version
@@ -10,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.distributions import ROOT
 from tests.support.distributions import build_plugin
 from tests.support.distributions import poetry_wheels
 from tests.support.distributions import poetry_wheels_problem
@@ -18,9 +22,11 @@ from tests.support.poetry_cli import Poetry
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
 from tests.support.projects import lock_only_copy
+from tests.support.pypi import PyPIStandIn
 
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 
@@ -87,3 +93,97 @@ def test_install_locked_works_from_the_released_plugin(
     assert {"alpha", "secretpkg", "gitpkg", "urlpkg"} <= names(
         installed_set(locked / ".venv")
     )
+
+
+def readme_install_blocks() -> list[str]:
+    """The README's commands that install without the release: its bash blocks
+    before it says what changes once the release is on PyPI."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Install\n", 1)[1].split("**Once", 1)[0]
+    return re.findall(r"```bash\n(.*?)```", section, re.DOTALL)
+
+
+@pytest.fixture(scope="module")
+def pypi(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PyPIStandIn]:
+    """PyPI as `poetry self add` and pip reach it: Poetry's wheels, for every
+    platform Poetry resolves its own environment for."""
+    if problem := poetry_wheels_problem():
+        pytest.fail(problem)
+    standin = PyPIStandIn(tmp_path_factory.mktemp("pypi"))
+    standin.add_wheels(sorted(poetry_wheels().glob("**/*.whl")))
+    standin.start()
+    yield standin
+    standin.stop()
+
+
+def test_the_readmes_install_commands_work_as_written(
+    pypi: PyPIStandIn, poetry: Poetry, tmp_path: Path
+) -> None:
+    """From a clone (this tree), into a throwaway Poetry's own environment with
+    `poetry self add`, then beside a Poetry installed with pip."""
+    clone_and_add, pip_install = readme_install_blocks()
+    clone = tmp_path / "poetry-plugin-install-locked"
+    copy_tree(clone)
+    poetry_venv = fresh_poetry(tmp_path / "poetry-venv")
+    env = Poetry(tmp_path / "home", {}).env(**pypi.env(), PIP_CERT=str(pypi.ca_bundle))
+
+    commands = [c for c in clone_and_add.splitlines() if not c.startswith("git clone")]
+    run_bash(commands, tmp_path, env, poetry_venv)
+    assert_install_locked_runs(poetry_venv, env)
+
+    pip_venv = tmp_path / "pip-venv"
+    subprocess.run([str(PYTHON), "-m", "venv", str(pip_venv)], check=True)
+    run_bash(pip_install.splitlines(), clone, env, pip_venv)
+    assert_install_locked_runs(pip_venv, env)
+
+
+def copy_tree(destination: Path) -> None:
+    """The files a clone of this tree holds."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\0")
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, destination / name)
+
+
+def fresh_poetry(venv: Path) -> Path:
+    """This suite's Poetry in a virtualenv of its own, installed offline."""
+    subprocess.run([str(PYTHON), "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index"]
+    subprocess.run(
+        [*pip, "--find-links", str(poetry_wheels()), f"poetry=={version('poetry')}"],
+        check=True,
+    )
+    return venv
+
+
+def run_bash(commands: list[str], cwd: Path, env: dict[str, str], venv: Path) -> None:
+    """The commands in one shell, `venv`'s commands first on PATH."""
+    path = os.pathsep.join([str(venv / "bin"), env["PATH"]])
+    result = subprocess.run(
+        ["bash", "-euc", "\n".join(commands)],
+        check=False,
+        cwd=cwd,
+        env={**env, "PATH": path},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def assert_install_locked_runs(venv: Path, env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [str(venv / "bin" / "poetry"), "install-locked", "--help"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Installs the project dependencies from poetry.lock alone" in result.stdout

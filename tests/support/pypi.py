@@ -11,19 +11,24 @@ signed, and serves distributions the tests build; any other host is refused.
 
 from __future__ import annotations
 
+import email
 import hashlib
 import json
+import shutil
 import ssl
+import zipfile
 
 from dataclasses import dataclass
 from dataclasses import field
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
 import trustme
 
 from packaging.utils import canonicalize_name
+from packaging.utils import parse_wheel_filename
 
 from tests.support.index import Server
 from tests.support.index import build_sdist
@@ -34,7 +39,7 @@ from tests.support.index import tinybackend_wheel
 if TYPE_CHECKING:
     import socketserver
 
-    from pathlib import Path
+    from email.message import Message
 
     from tests.support.index import Dist
 
@@ -49,6 +54,7 @@ class Release:
     version: str
     requires: tuple[str, ...]
     files: tuple[Path, ...]
+    requires_python: str | None = None
 
 
 @dataclass
@@ -85,6 +91,30 @@ class PyPIStandIn:
             else build_wheel(directory, dist)
         )
         self._publish(dist.name, dist.version, dist.requires, directory / filename)
+
+    def add_wheels(self, paths: list[Path]) -> None:
+        """Publish ready-made wheels (Poetry's own, say) with the metadata they
+        hold, each release with all of its wheels."""
+        directory = self.root / "files"
+        directory.mkdir(parents=True, exist_ok=True)
+        releases: dict[tuple[str, str], tuple[Message, list[Path]]] = {}
+        for path in paths:
+            name, parsed, _, _ = parse_wheel_filename(path.name)
+            copy = Path(shutil.copy2(path, directory / path.name))
+            if (name, str(parsed)) in releases:
+                releases[name, str(parsed)][1].append(copy)
+            else:
+                releases[name, str(parsed)] = (_metadata(path), [copy])
+        for (project, release), (metadata, files) in releases.items():
+            self.releases.setdefault(project, []).append(
+                Release(
+                    metadata["Name"],
+                    release,
+                    tuple(metadata.get_all("Requires-Dist") or ()),
+                    tuple(files),
+                    metadata["Requires-Python"],
+                )
+            )
 
     def add_tinybackend(self) -> None:
         """The tests' build backend, which the stand-in's sdists require."""
@@ -159,7 +189,7 @@ class PyPIStandIn:
                 "version": release.version,
                 "summary": "",
                 "requires_dist": list(release.requires),
-                "requires_python": None,
+                "requires_python": release.requires_python,
                 "yanked": False,
             },
             "urls": [
@@ -178,6 +208,12 @@ class PyPIStandIn:
     def file(self, filename: str) -> Path | None:
         path = self.root / "files" / filename
         return path if "/" not in filename and path.is_file() else None
+
+
+def _metadata(wheel: Path) -> Message:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        return email.message_from_bytes(archive.read(name))
 
 
 def _sha256(path: Path) -> str:
