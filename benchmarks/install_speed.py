@@ -22,7 +22,9 @@ their own under the same cache.
     .venv/bin/python benchmarks/install_speed.py [--rounds N] [--workload large]
 
 With --contender or --scenario, a closer look at some cells: their figures are
-printed and the results file is left as it is.
+printed and the results file is left as it is. With --baseline COMMIT,
+install-locked's contenders also run with the plugin of that commit, beside the
+same Poetry: before and after a change, in the same rotation.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from benchmarks.runner import SCENARIOS
 from benchmarks.runner import measure
 from benchmarks.runner import prepare
 from benchmarks.workloads import WORKLOADS
+from benchmarks.workloads import baseline_poetry
 from benchmarks.workloads import peers
 
 
@@ -71,12 +74,20 @@ def main() -> int:
     parser.add_argument(
         "--scenario", action="append", choices=SCENARIOS, dest="scenarios"
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="COMMIT",
+        help="also run install-locked's contenders with the plugin of COMMIT",
+    )
     parser.add_argument("--chart", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.chart:
         chart(*args.chart)
         return 0
-    partial = bool(args.contenders or args.scenarios)
+    partial = bool(args.contenders or args.scenarios or args.baseline)
+    baseline = (
+        (args.baseline, baseline_poetry(args.baseline)) if args.baseline else None
+    )
 
     work = Path(tempfile.mkdtemp(prefix="install-speed-"))
     index = PackageIndex(work / "index")
@@ -86,12 +97,11 @@ def main() -> int:
     try:
         for name in args.workloads or list(WORKLOADS):
             print(f"{name}: preparing", flush=True)
+            wanted = [CONTENDERS[slug] for slug in args.contenders or CONTENDERS]
             contenders = [
                 contender
-                for slug, contender in zip(
-                    CONTENDERS, prepare(name, WORKLOADS[name], index, work)
-                )
-                if slug in (args.contenders or CONTENDERS)
+                for contender in prepare(name, WORKLOADS[name], index, work, baseline)
+                if contender.kind in wanted
             ]
             rounds = args.rounds or WORKLOADS[name].rounds
             scenarios = [s for s in SCENARIOS if s in (args.scenarios or SCENARIOS)]

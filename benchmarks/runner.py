@@ -4,6 +4,7 @@ launcher, the time until Poetry starts its operations); and the rounds."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -89,9 +90,18 @@ class Run:
 class Contender:
     """One way to install the lock: its commands, its directory and its caches."""
 
-    name: str
+    kind: str
+    """What it runs: one of CONTENDERS' names."""
     home: Path
     directory: Path
+    poetry: Path = POETRY
+    """The Poetry, with the plugin beside it, that runs its Poetry commands."""
+    label: str = ""
+    """The commit of that plugin, where it is not the working tree's."""
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind} @ {self.label}" if self.label else self.kind
 
     @property
     def venv(self) -> Path:
@@ -108,20 +118,20 @@ class Contender:
 
     def commands(self) -> dict[str, list[str]]:
         """The run's commands, by the name its steps are reported under."""
-        poetry = [str(POETRY), "--no-ansi", "-n"]
-        if self.name == "install-locked":
+        poetry = [str(self.poetry), "--no-ansi", "-n"]
+        if self.kind == "install-locked":
             return {"poetry install-locked": [*poetry, "install-locked", *SELECTION]}
-        if self.name == "install-locked --installer uv":
+        if self.kind == "install-locked --installer uv":
             command = [*poetry, "install-locked", *SELECTION, "--installer", "uv"]
             return {"poetry install-locked": command}
-        if self.name == "poetry install --no-root":
+        if self.kind == "poetry install --no-root":
             return {"poetry install": [*poetry, "install", "--no-root", *SELECTION]}
         bin_ = peers()
         python = str(self.venv / "bin" / "python")
         fresh = not self.venv.exists()
         uv_venv = [str(bin_ / "uv"), "venv", "-q", "--python", "python3", ".venv"]
         uv_sync = [str(bin_ / "uv"), "pip", "sync", "--python", python]
-        if self.name == "lock-slice to pylock.toml + uv":
+        if self.kind == "lock-slice to pylock.toml + uv":
             slice_ = [*poetry, "lock-slice", *SELECTION, "--format", "pylock"]
             slice_ += ["-o", "pylock.toml"]
             return {
@@ -140,7 +150,7 @@ class Contender:
             "-o",
             "requirements.txt",
         ]
-        if self.name == "export + pip":
+        if self.kind == "export + pip":
             venv = ["python3", "-m", "venv", "--without-pip", str(self.venv)]
             install = [str(bin_ / "pip"), "--python", python, "install"]
             install += ["--no-deps", "-r", "requirements.txt"]
@@ -203,9 +213,15 @@ def _timed(commands: dict[str, list[str]], cwd: Path, env: dict[str, str]) -> Ru
 
 
 def prepare(
-    name: str, workload: Workload, index: PackageIndex, work: Path
+    name: str,
+    workload: Workload,
+    index: PackageIndex,
+    work: Path,
+    baseline: tuple[str, Path] | None = None,
 ) -> list[Contender]:
-    """Lock against the local index; one directory and one home per contender."""
+    """Lock against the local index; one directory and one home per contender.
+    With a `baseline` (a commit, and the Poetry its plugin is installed beside),
+    install-locked's contenders run twice: also by that plugin."""
     poetry = Poetry(work / "resolve-home", {})
     dists = download_distributions(name, workload, poetry)
     index.add_files(name, sorted(dists.iterdir()))
@@ -216,14 +232,22 @@ def prepare(
     poetry.run("lock", cwd=project)
     _list_every_locked_file(index, name, project / "poetry.lock")
     contenders = []
-    for slug, contender in CONTENDERS.items():
-        directory = work / name / slug / "project"
-        directory.mkdir(parents=True)
-        shutil.copy2(project / "poetry.lock", directory)
-        if not contender.startswith(("install-locked", "lock-slice")):
-            shutil.copy2(project / "pyproject.toml", directory)
-        contenders.append(Contender(contender, work / name / slug / "home", directory))
+    for slug, kind in CONTENDERS.items():
+        contenders.append(_contender(work / name / slug, kind, project))
+        if baseline is not None and slug.startswith("install-locked"):
+            label, command = baseline
+            before = _contender(work / name / f"{slug}@{label}", kind, project)
+            contenders.append(dataclasses.replace(before, poetry=command, label=label))
     return contenders
+
+
+def _contender(root: Path, kind: str, project: Path) -> Contender:
+    directory = root / "project"
+    directory.mkdir(parents=True)
+    shutil.copy2(project / "poetry.lock", directory)
+    if not kind.startswith(("install-locked", "lock-slice")):
+        shutil.copy2(project / "pyproject.toml", directory)
+    return Contender(kind, root / "home", directory)
 
 
 def _list_every_locked_file(index: PackageIndex, name: str, lock: Path) -> None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import io
 import json
 import shutil
 import subprocess
+import tarfile
 import urllib.request
 
 from dataclasses import dataclass
@@ -197,6 +199,41 @@ def _download(package: dict[str, Any], directory: Path) -> str:
             raise SystemExit(f"{chosen['file']}: hash mismatch")
         target.write_bytes(data)
     return str(chosen["file"])
+
+
+def baseline_poetry(commit: str) -> Path:
+    """The poetry command of a virtualenv, made once, with this Poetry and the
+    plugin (with its uv extra) of `commit`: what a change is measured against."""
+    sha = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short=12", commit],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    venv = CACHE / f"baseline-{sha}-poetry-{version('poetry')}"
+    if not (venv / "done").exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        source = venv / "source"
+        source.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", sha], check=True, capture_output=True
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tree:
+            tree.extractall(source, filter="data")
+        subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+        plugin = f"{source}[uv]"
+        subprocess.run(
+            [
+                venv / "bin" / "pip",
+                "-q",
+                "install",
+                f"poetry=={version('poetry')}",
+                plugin,
+            ],
+            check=True,
+        )
+        (venv / "done").write_text("")
+    return venv / "bin" / "poetry"
 
 
 def peers() -> Path:
