@@ -230,7 +230,7 @@ def prepare(
     pyproject = workload.pyproject(index.simple_url(name))
     (project / "pyproject.toml").write_text(pyproject)
     poetry.run("lock", cwd=project)
-    _list_every_locked_file(index, name, project / "poetry.lock")
+    list_every_locked_file(index, name, project / "poetry.lock")
     contenders = []
     for slug, kind in CONTENDERS.items():
         contenders.append(_contender(work / name / slug, kind, project))
@@ -250,7 +250,7 @@ def _contender(root: Path, kind: str, project: Path) -> Contender:
     return Contender(kind, root / "home", directory)
 
 
-def _list_every_locked_file(index: PackageIndex, name: str, lock: Path) -> None:
+def list_every_locked_file(index: PackageIndex, name: str, lock: Path) -> None:
     """The lock names every file of a release (PyPI's, kept in the lock); the
     local index serves one, downloaded. A pylock.toml names them all, at the URL
     their index lists them under: so the index lists each of the others too, as

@@ -14,8 +14,10 @@ RUN python3 -m venv /opt/poetry \
 WORKDIR /src
 COPY poetry.lock ./
 # Runs again on any change to poetry.lock; the file changes only when what
-# production installs does. The sources are asked where each file is.
-RUN --mount=type=secret,id=poetry-auth,target=/root/.config/pypoetry/auth.toml \
+# production installs does. The sources are asked where each file is, many at a
+# time; Poetry's cache, kept in a cache mount, answers for the pages they let it.
+RUN --mount=type=cache,target=/root/.cache/pypoetry \
+    --mount=type=secret,id=poetry-auth,target=/root/.config/pypoetry/auth.toml \
     poetry lock-slice --only main --format pylock -o /slice/pylock.toml
 
 FROM ${BASE_IMAGE}

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
     from packaging.utils import NormalizedName
 
+    PackageKey = tuple[str, str, str]
+
 
 LOCK_FILE_NAME = "poetry.lock"
 
@@ -92,6 +94,11 @@ class LockedPackage:
     pretty_name: str = ""
     table: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The table as the lock holds it: what a slice writes back."""
+
+    @property
+    def key(self) -> PackageKey:
+        """What tells it apart in a lock: name, version and source."""
+        return (self.name, self.version, self.source.url if self.source else "")
 
     @property
     def group_names(self) -> frozenset[NormalizedName]:
@@ -384,17 +391,16 @@ LOCAL_SOURCES = ("directory", "file")
 
 
 def _check_unique(path: Path, packages: tuple[LockedPackage, ...]) -> None:
-    seen: set[tuple[str, str, str | None]] = set()
+    seen: set[PackageKey] = set()
     urls: dict[str, str] = {}
     for package in packages:
         source = package.source
-        key = (package.name, package.version, source.url if source else None)
-        if key in seen:
+        if package.key in seen:
             raise InstallLockedError(
                 f"{path} lists package {package.name!r} {package.version} twice:"
                 f" {FIX_WITH_POETRY_LOCK}."
             )
-        seen.add(key)
+        seen.add(package.key)
         if source is not None and source.type == "legacy":
             assert source.reference is not None
             # Poetry's source names ignore case.
@@ -468,7 +474,7 @@ def check_readable(lock: LockFile, build: Callable[[Mapping[str, Any]], None]) -
         try:
             build(package.table)
         # Poetry's parsers raise their own errors, and their vendored lark's.
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise InstallLockedError(
                 f"{lock.path}, package {package.pretty_name!r} cannot be read by Poetry"
                 f" ({type(e).__name__}: {e}): {FIX_WITH_POETRY_LOCK}."

@@ -15,21 +15,13 @@ from poetry.factory import Factory
 from poetry.repositories.http_repository import HTTPRepository
 from poetry.utils.password_manager import PasswordManager
 
-from poetry_plugin_install_locked.exceptions import InstallLockedError
-
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from collections.abc import Mapping
 
     from cleo.io.io import IO
     from poetry.config.config import Config
-    from poetry.core.packages.package import Package
-    from poetry.core.packages.utils.link import Link
-    from poetry.poetry import Poetry
     from poetry.repositories import RepositoryPool
-
-    from poetry_plugin_install_locked.lock_file import LockedPackage
 
 
 PYPI_URL = "https://pypi.org/simple/"
@@ -87,51 +79,3 @@ def http_credentials(config: Config, name: str) -> tuple[str | None, str | None]
     POETRY_HTTP_BASIC_* variables, keyring."""
     credential = PasswordManager(config).get_http_auth(name)
     return credential.username, credential.password
-
-
-def served_links(poetry: Poetry) -> Callable[[LockedPackage], list[Link]]:
-    """For a locked package, the links its source serves for it, looked up as
-    Poetry's installer looks them up: with Poetry's configuration, credentials
-    and HTTP cache. Their URLs are what poetry.lock does not hold."""
-    locked = {
-        (
-            p.name,
-            p.version.text,
-            p.source_type or "",
-            (p.source_reference or "").lower(),
-        ): p
-        for p in poetry.locker.locked_repository().packages
-    }
-
-    def links(package: LockedPackage) -> list[Link]:
-        source = package.source
-        key = (
-            package.name,
-            package.version,
-            source.type if source else "",
-            ((source.reference if source else None) or "").lower(),
-        )
-        return _links(poetry.pool, locked[key])
-
-    return links
-
-
-def _links(pool: RepositoryPool, package: Package) -> list[Link]:
-    name = package.source_reference if package.source_type else "PyPI"
-    assert name is not None
-    try:
-        repository = pool.repository(name)
-    except (IndexError, ValueError) as e:
-        raise InstallLockedError(
-            f"{package.pretty_name} {package.full_pretty_version} comes from source"
-            f" {name}, which Poetry's configuration does not know: {e}"
-        ) from e
-    try:
-        return repository.find_links_for_package(package)
-    except Exception as e:
-        url = getattr(repository, "url", "")
-        reason = " ".join(str(e).split()) or type(e).__name__
-        raise InstallLockedError(
-            f"Cannot look up {package.pretty_name} {package.full_pretty_version}"
-            f" in source {name} ({url}): {reason}."
-        ) from e

@@ -33,7 +33,12 @@ from poetry.puzzle.provider import Provider
 from poetry.puzzle.solver import Solver
 from poetry.puzzle.transaction import Transaction
 from poetry.repositories import RepositoryPool
+from poetry.repositories.http_repository import HTTPRepository
+from poetry.repositories.link_sources.base import LinkSource
+from poetry.repositories.link_sources.html import HTMLPage
+from poetry.repositories.link_sources.json import SimpleJsonPage
 from poetry.repositories.repository import Repository
+from poetry.utils.authenticator import Authenticator
 from poetry.utils.env import Env
 from poetry.utils.env import EnvManager
 from poetry.utils.env.site_packages import SitePackages
@@ -133,6 +138,17 @@ INTERNALS = (
     Internal(EnvManager, "get"),
     Internal(SitePackages, "distributions", ("name", "writable_only")),
     Internal(PasswordManager, "get_http_auth"),
+    # The pylock writer's lookups: Poetry's session for a source, the page
+    # classes that read what it answers, and the bound on parallel requests.
+    Internal(HTTPRepository, "session"),
+    Internal(Authenticator, "request", ("raise_for_status",)),
+    Internal(Authenticator, "get"),
+    Internal(Authenticator, "get_credentials_for_url"),
+    Internal(Authenticator, "get_session", ("url",)),
+    Internal(HTMLPage, "__init__", ("url", "content")),
+    Internal(SimpleJsonPage, "__init__", ("url", "content")),
+    Internal(LinkSource, "links_for_version"),
+    Internal(Config, "installer_max_workers"),
     Internal(PluginManager, "ensure_project_plugins"),
     Internal(Config, "create", ("reload",)),
     Internal(GroupCommand, "_group_dependency_options"),
@@ -195,6 +211,13 @@ def virtualenv_takes_interpreter() -> bool:
     virtualenv >= 20.33 follows: from 2.2 (2.0 and 2.1 pass --try-first-with,
     which it ignores, taking the one it runs on)."""
     return Version.parse(version("poetry")) >= Version.parse("2.2")
+
+
+def page_headers(repository: HTTPRepository) -> dict[str, str]:
+    """The headers Poetry asks a package index's project pages with: from 2.3,
+    JSON preferred; before, none (an index's HTML, with each file's hash)."""
+    headers = getattr(repository, "_get_prefer_json_header", None)
+    return dict(headers()) if headers is not None else {}
 
 
 def ensure_project_plugins(poetry: Poetry, io: IO) -> None:

@@ -2,9 +2,10 @@
 pylock.toml that uv or pip installs with no Poetry at all.
 
 poetry.lock records each file's name and hash, not where it is served from, and a
-pylock.toml must say where: each artifact's URL comes from its package's source,
-looked up as Poetry's installer looks it up (given here as `links`). The document
-is built and checked with `packaging.pylock`.
+pylock.toml must say where: each artifact's URL comes from its package's source
+(served_files.py looks them up). No URL in the file holds credentials: a netrc
+file gives them to uv and pip. The document is built and checked with
+`packaging.pylock`.
 
 A single-use file holds the selection's packages, their markers settled for it
 (what pip installs). A multi-use file holds every group and extra, its markers
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import urlsplit
 
 import tomlkit
 
@@ -45,21 +47,18 @@ from poetry.core.version.markers import union
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_slice import inline_table
 from poetry_plugin_install_locked.package_sources import PYPI_URL
+from poetry_plugin_install_locked.served_files import without_credentials
 
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from collections.abc import Mapping
     from pathlib import Path
-
-    from poetry.core.packages.utils.link import Link
 
     from poetry_plugin_install_locked.lock_file import LockedPackage
     from poetry_plugin_install_locked.lock_file import LockedSource
     from poetry_plugin_install_locked.lock_file import LockFile
-
-    # A package's links, as its index serves them.
-    Links = Callable[[LockedPackage], list[Link]]
+    from poetry_plugin_install_locked.lock_file import PackageKey
+    from poetry_plugin_install_locked.served_files import Served
 
 
 CREATED_BY = "poetry-plugin-install-locked"
@@ -88,60 +87,189 @@ def check_file_name(path: Path) -> None:
         )
 
 
-def single_use(
-    lock: LockFile, packages: list[LockedPackage], links: Links, target: Target
-) -> str:
-    """A pylock.toml of the sliced `packages`: their markers hold for the
-    selection they were sliced for."""
-    entries = [
-        _package(lock, package, _settled_marker(package), links, target)
-        for package in packages
-    ]
-    return _render(lock, entries, target)
+def looked_up(packages: list[LockedPackage]) -> list[LockedPackage]:
+    """The packages whose files' URLs are looked up in their index."""
+    return [p for p in packages if p.index_name is not None and p.files]
 
 
-def multi_use(lock: LockFile, links: Links, target: Target) -> str:
-    """A pylock.toml of every locked package, each under the groups and extras
-    that install it."""
-    entries = [
-        _package(lock, package, _chosen_marker(package), links, target)
-        for package in lock.packages
-    ]
-    groups = sorted({str(g) for p in lock.packages for g in p.group_names})
-    return _render(
-        lock,
-        entries,
-        target,
-        extras=sorted(str(canonicalize_name(e)) for e in lock.data.get("extras", {})),
-        groups=groups,
-    )
+class PylockWriter:
+    """Writes a lock's packages as a pylock.toml, each file of a package from an
+    index at the URL the index serves it at (`served`), and says what the
+    user should know of it: a locked file left out, credentials left out."""
 
+    def __init__(
+        self, lock: LockFile, target: Target, served: Mapping[PackageKey, Served]
+    ) -> None:
+        self._lock = lock
+        self._target = target
+        self._served = served
+        self._left_out: list[str] = []
+        self._with_credentials: dict[str, str] = {}
 
-def _render(
-    lock: LockFile,
-    entries: list[Package],
-    target: Target,
-    *,
-    extras: list[str] | None = None,
-    groups: list[str] | None = None,
-) -> str:
-    document = Pylock(
-        lock_version=Version("1.0"),
-        environments=[Marker(target.python_marker)] if target.python_marker else None,
-        requires_python=_specifier(lock.python_versions),
-        extras=[canonicalize_name(e) for e in extras] if extras is not None else None,
-        # uv chooses only among the groups listed here: the default ones too.
-        dependency_groups=groups,
-        default_groups=target.default_groups if groups is not None else None,
-        created_by=CREATED_BY,
-        packages=sorted(entries, key=lambda p: (p.name, str(p.version or ""))),
-    )
-    try:
-        document.validate()
-    except PylockValidationError as e:
-        raise InstallLockedError(f"The pylock.toml would be invalid: {e}.") from e
-    header = HEADER.format(CREATED_BY, version(CREATED_BY))
-    return header + tomlkit.dumps(_laid_out(document.to_dict()))
+    @property
+    def warnings(self) -> list[str]:
+        credentials = [
+            f"{what} holds credentials, which the pylock.toml leaves out: uv and"
+            f" pip take them from a netrc file (machine {host} login USER password"
+            " PASSWORD), as the pylock recipe mounts one (docs/docker.md)."
+            for what, host in sorted(self._with_credentials.items())
+        ]
+        return credentials + self._left_out
+
+    def single_use(self, packages: list[LockedPackage]) -> str:
+        """A pylock.toml of the sliced `packages`: their markers hold for the
+        selection they were sliced for."""
+        entries = [self._package(p, _settled_marker(p)) for p in packages]
+        return self._render(entries)
+
+    def multi_use(self) -> str:
+        """A pylock.toml of every locked package, each under the groups and
+        extras that install it."""
+        lock = self._lock
+        entries = [self._package(p, _chosen_marker(p)) for p in lock.packages]
+        groups = sorted({str(g) for p in lock.packages for g in p.group_names})
+        extras = sorted(str(canonicalize_name(e)) for e in lock.data.get("extras", {}))
+        return self._render(entries, extras=extras, groups=groups)
+
+    def _render(
+        self,
+        entries: list[Package],
+        *,
+        extras: list[str] | None = None,
+        groups: list[str] | None = None,
+    ) -> str:
+        target = self._target
+        document = Pylock(
+            lock_version=Version("1.0"),
+            environments=[Marker(target.python_marker)]
+            if target.python_marker
+            else None,
+            requires_python=_specifier(self._lock.python_versions),
+            extras=[canonicalize_name(e) for e in extras]
+            if extras is not None
+            else None,
+            # uv chooses only among the groups listed here: the default ones too.
+            dependency_groups=groups,
+            default_groups=target.default_groups if groups is not None else None,
+            created_by=CREATED_BY,
+            packages=sorted(entries, key=lambda p: (p.name, str(p.version or ""))),
+        )
+        try:
+            document.validate()
+        except PylockValidationError as e:
+            raise InstallLockedError(f"The pylock.toml would be invalid: {e}.") from e
+        header = HEADER.format(CREATED_BY, version(CREATED_BY))
+        return header + tomlkit.dumps(_laid_out(document.to_dict()))
+
+    def _package(self, package: LockedPackage, marker: str | None) -> Package:
+        entry = Package(
+            name=package.name,
+            marker=Marker(marker) if marker else None,
+            requires_python=_specifier(package.python_versions),
+        )
+        source = package.source
+        if source is not None and source.type != "legacy":
+            return self._located(package, source, entry)
+        if not package.files:
+            raise InstallLockedError(
+                f"{self._where(package)} records no files, {RECORD_FILES}"
+            )
+        index = self._url(
+            source.url if source else PYPI_URL.rstrip("/"),
+            f"source {package.index_name}",
+        )
+        wheels, sdist = self._artifacts(package)
+        return dataclasses.replace(
+            entry,
+            version=Version(package.version),
+            index=index,
+            wheels=wheels or None,
+            sdist=sdist,
+        )
+
+    def _located(
+        self, package: LockedPackage, source: LockedSource, entry: Package
+    ) -> Package:
+        """A package from a VCS, a directory, a URL or a file: where it is."""
+        url = self._url(source.url, f"package {package.pretty_name}")
+        if source.type in ("git", "hg"):
+            assert source.resolved_reference is not None
+            vcs = PackageVcs(
+                type=source.type,
+                url=url,
+                requested_revision=source.reference,
+                commit_id=source.resolved_reference,
+                subdirectory=source.subdirectory,
+            )
+            return dataclasses.replace(entry, vcs=vcs)
+        if source.type == "directory":
+            directory = PackageDirectory(
+                path=self._relative(source.url),
+                editable=package.develop,
+                subdirectory=source.subdirectory,
+            )
+            return dataclasses.replace(entry, directory=directory)
+        if not package.files:
+            raise InstallLockedError(
+                f"{self._where(package)} records no files, {RECORD_FILES}"
+            )
+        archive = PackageArchive(
+            url=url if source.type == "url" else None,
+            path=self._relative(source.url) if source.type == "file" else None,
+            hashes=_hashes(package.files[0].hash),
+            subdirectory=source.subdirectory,
+        )
+        return dataclasses.replace(
+            entry, version=Version(package.version), archive=archive
+        )
+
+    def _artifacts(
+        self, package: LockedPackage
+    ) -> tuple[list[PackageWheel], PackageSdist | None]:
+        """Each locked file of a package from an index that the index serves,
+        at its URL there; a file it no longer serves is left out, and said."""
+        served = self._served[package.key]
+        source = package.source.url if package.source else PYPI_URL
+        where = f"source {package.index_name} ({without_credentials(source)})"
+        self._left_out += [
+            f"{where} no longer serves {name}, which poetry.lock names for"
+            f" {package.pretty_name} {package.version}: the pylock.toml leaves it out"
+            " (`poetry install` installs another of its files)."
+            for name in served.missing
+        ]
+        wheels, sdist = [], None
+        for file in sorted(package.files, key=lambda f: f.name):
+            link = served.links.get(file.name)
+            if link is None:
+                continue
+            kind = PackageWheel if file.name.endswith(".whl") else PackageSdist
+            artifact = kind(
+                name=file.name,
+                url=without_credentials(link.url_without_fragment),
+                hashes=_hashes(file.hash),
+                size=getattr(link, "size", None),
+                upload_time=getattr(link, "upload_time", None),
+            )
+            if isinstance(artifact, PackageWheel):
+                wheels.append(artifact)
+            else:
+                sdist = artifact
+        return wheels, sdist
+
+    def _url(self, url: str, holder: str) -> str:
+        """`url` without credentials; whose URL held some is said, once."""
+        stripped = without_credentials(url)
+        if stripped != url:
+            self._with_credentials[f"{holder}'s URL"] = urlsplit(url).hostname or ""
+        return stripped
+
+    def _relative(self, path: str) -> str:
+        absolute = (self._lock.path.parent / path).resolve()
+        relative = os.path.relpath(absolute, self._target.directory.resolve())
+        return relative if relative.startswith(".") else f"./{relative}"
+
+    def _where(self, package: LockedPackage) -> str:
+        return f"{self._lock.path}, package {package.pretty_name!r} {package.version}"
 
 
 def _laid_out(document: Mapping[str, Any]) -> Any:
@@ -163,106 +291,6 @@ def _laid_out(document: Mapping[str, Any]) -> Any:
     laid_out.update({k: v for k, v in document.items() if k != "packages"})
     laid_out["packages"] = packages
     return laid_out
-
-
-def _package(
-    lock: LockFile,
-    package: LockedPackage,
-    marker: str | None,
-    links: Links,
-    target: Target,
-) -> Package:
-    entry = Package(
-        name=package.name,
-        marker=Marker(marker) if marker else None,
-        requires_python=_specifier(package.python_versions),
-    )
-    source = package.source
-    if source is not None and source.type != "legacy":
-        return _located(lock, package, source, entry, target)
-    where = _where(lock, package)
-    if not package.files:
-        raise InstallLockedError(f"{where} records no files, {RECORD_FILES}")
-    wheels, sdist = _artifacts(where, package, links)
-    return dataclasses.replace(
-        entry,
-        version=Version(package.version),
-        index=source.url if source is not None else PYPI_URL.rstrip("/"),
-        wheels=wheels or None,
-        sdist=sdist,
-    )
-
-
-def _located(
-    lock: LockFile,
-    package: LockedPackage,
-    source: LockedSource,
-    entry: Package,
-    target: Target,
-) -> Package:
-    """A package from a VCS, a directory, a URL or a file: where it is."""
-    if source.type in ("git", "hg"):
-        assert source.resolved_reference is not None
-        vcs = PackageVcs(
-            type=source.type,
-            url=source.url,
-            requested_revision=source.reference,
-            commit_id=source.resolved_reference,
-            subdirectory=source.subdirectory,
-        )
-        return dataclasses.replace(entry, vcs=vcs)
-    if source.type == "directory":
-        directory = PackageDirectory(
-            path=_relative(lock, source.url, target),
-            editable=package.develop,
-            subdirectory=source.subdirectory,
-        )
-        return dataclasses.replace(entry, directory=directory)
-    if not package.files:
-        raise InstallLockedError(
-            f"{_where(lock, package)} records no files, {RECORD_FILES}"
-        )
-    archive = PackageArchive(
-        url=source.url if source.type == "url" else None,
-        path=_relative(lock, source.url, target) if source.type == "file" else None,
-        hashes=_hashes(package.files[0].hash),
-        subdirectory=source.subdirectory,
-    )
-    return dataclasses.replace(entry, version=Version(package.version), archive=archive)
-
-
-def _where(lock: LockFile, package: LockedPackage) -> str:
-    return f"{lock.path}, package {package.pretty_name!r} {package.version}"
-
-
-def _artifacts(
-    where: str, package: LockedPackage, links: Links
-) -> tuple[list[PackageWheel], PackageSdist | None]:
-    """Each locked file of a package from an index, at the URL it serves it at."""
-    served = {link.filename: link for link in links(package)}
-    wheels, sdist = [], None
-    for file in sorted(package.files, key=lambda f: f.name):
-        link = served.get(file.name)
-        if link is None:
-            index = package.source.url if package.source else PYPI_URL.rstrip("/")
-            raise InstallLockedError(
-                f"{where}: source {package.index_name} ({index}) does not serve the"
-                f" locked {file.name}: run `poetry lock` if it was removed, or check"
-                " the source's settings and credentials."
-            )
-        kind = PackageWheel if file.name.endswith(".whl") else PackageSdist
-        artifact = kind(
-            name=file.name,
-            url=link.url_without_fragment,
-            hashes=_hashes(file.hash),
-            size=getattr(link, "size", None),
-            upload_time=getattr(link, "upload_time", None),
-        )
-        if isinstance(artifact, PackageWheel):
-            wheels.append(artifact)
-        else:
-            sdist = artifact
-    return wheels, sdist
 
 
 def _settled_marker(package: LockedPackage) -> str | None:
@@ -293,12 +321,6 @@ def _extras_term(match: re.Match[str]) -> str:
 def _hashes(text: str) -> dict[str, str]:
     algorithm, digest = text.split(":", 1)
     return {algorithm: digest}
-
-
-def _relative(lock: LockFile, path: str, target: Target) -> str:
-    absolute = (lock.path.parent / path).resolve()
-    relative = os.path.relpath(absolute, target.directory.resolve())
-    return relative if relative.startswith(".") else f"./{relative}"
 
 
 def _specifier(constraint: str) -> SpecifierSet | None:

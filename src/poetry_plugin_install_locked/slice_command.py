@@ -10,18 +10,20 @@ from cleo.helpers import option
 from cleo.io.outputs.output import Type
 from cleo.io.outputs.output import Verbosity
 from packaging.utils import canonicalize_name
+from poetry.core.packages.utils.utils import create_nested_marker
+from poetry.core.version.markers import parse_marker
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_slice import Selection
 from poetry_plugin_install_locked.lock_slice import render_slice
 from poetry_plugin_install_locked.lock_slice import write_atomically
-from poetry_plugin_install_locked.package_sources import served_links
+from poetry_plugin_install_locked.pylock import PylockWriter
 from poetry_plugin_install_locked.pylock import Target
 from poetry_plugin_install_locked.pylock import check_file_name
-from poetry_plugin_install_locked.pylock import multi_use
-from poetry_plugin_install_locked.pylock import single_use
+from poetry_plugin_install_locked.pylock import looked_up
 from poetry_plugin_install_locked.selection_command import SELECTION_OPTIONS
 from poetry_plugin_install_locked.selection_command import SelectionCommand
+from poetry_plugin_install_locked.served_files import look_up
 
 
 if TYPE_CHECKING:
@@ -102,14 +104,17 @@ layer cached through dev-only lock changes. Beside <comment>pyproject.toml</> it
         # Relative to the working directory (-C's, not -P's), as Poetry resolves
         # its arguments and its export plugin writes.
         path = None if output in (None, "-") else Path.cwd() / output
+        warnings: list[str] = []
         if fmt == "pylock":
-            text = self._pylock(sliced, path)
+            text, warnings = self._pylock(sliced, path)
         else:
             text = render_slice(sliced.lock, sliced.packages, selection)
         if path is None:
             self.io.write(text, type=Type.RAW, verbosity=Verbosity.QUIET)
         else:
             write_atomically(path, text)
+        for warning in warnings:
+            self.warn(warning)
         if sliced.differences:
             self.warn(self._re_resolving_install(sliced.differences))
         if not self.option("multi-use"):
@@ -133,21 +138,29 @@ layer cached through dev-only lock changes. Beside <comment>pyproject.toml</> it
                 + "."
             )
 
-    def _pylock(self, sliced: Slice, path: Path | None) -> str:
+    def _pylock(self, sliced: Slice, path: Path | None) -> tuple[str, list[str]]:
+        """The pylock.toml of the slice, and what the user should know of it."""
         if path is not None:
             check_file_name(path)
         poetry = self.poetry
         target = Target(
             directory=path.parent if path is not None else sliced.lock.path.parent,
-            python_marker=str(poetry.package.python_marker),
+            python_marker=str(
+                parse_marker(
+                    create_nested_marker(
+                        "python_version", poetry.package.python_constraint
+                    )
+                )
+            ),
             default_groups=sorted(
                 canonicalize_name(g) for g in poetry.package.dependency_group_names()
             ),
         )
-        links = served_links(poetry)
-        if self.option("multi-use"):
-            return multi_use(sliced.lock, links, target)
-        return single_use(sliced.lock, sliced.packages, links, target)
+        multi = self.option("multi-use")
+        packages = list(sliced.lock.packages) if multi else sliced.packages
+        writer = PylockWriter(sliced.lock, target, look_up(poetry, looked_up(packages)))
+        text = writer.multi_use() if multi else writer.single_use(packages)
+        return text, writer.warnings
 
     def _re_resolving_install(self, differences: list[str]) -> str:
         reason = (

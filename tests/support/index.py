@@ -2,6 +2,10 @@
 
 One server holds several repositories side by side (`/<repo>/simple/...`), and
 `/direct/` for direct URL dependencies. A repository can require basic auth.
+Its project pages carry the validator real indexes send (an ETag, answered 304
+when a client's copy is current) and, given a max-age, PyPI's freshness
+(`Cache-Control: max-age=600, public`); every answer can wait a network's
+latency first.
 """
 
 from __future__ import annotations
@@ -63,7 +67,13 @@ class PackageIndex:
     faults: dict[str, str] = field(default_factory=dict)
     """Injected failures: URL path prefix -> "500", "404", "hang" or "slow"."""
     served: list[str] = field(default_factory=list)
-    """The path of every GET it answered, in order."""
+    """The path of every GET it answered in full, in order."""
+    revalidated: list[str] = field(default_factory=list)
+    """The path of every GET of a project page it answered 304 Not Modified."""
+    max_age: int | None = None
+    """How long a client may reuse a project page without asking (seconds)."""
+    latency: float = 0.0
+    """How long each answer waits before it goes (seconds)."""
     port: int = 0
     _server: Server | None = None
 
@@ -224,9 +234,33 @@ class _Handler(SimpleHTTPRequestHandler):
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:
-        if self._authorized() and not self._fault():
-            self.index.served.append(self.path)
-            super().do_GET()
+        if not self._authorized() or self._fault():
+            return
+        if self.index.latency:
+            time.sleep(self.index.latency)
+        page = Path(self.translate_path(self.path)) / "index.html"
+        if "/simple/" in self.path and self.path.endswith("/") and page.is_file():
+            self._send_page(page.read_bytes())
+            return
+        self.index.served.append(self.path)
+        super().do_GET()
+
+    def _send_page(self, body: bytes) -> None:
+        """A project page, with its validator and, if any, its freshness."""
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        current = self.headers.get("If-None-Match") == etag
+        (self.index.revalidated if current else self.index.served).append(self.path)
+        self.send_response(304 if current else 200)
+        self.send_header("ETag", etag)
+        if self.index.max_age is not None:
+            self.send_header("Cache-Control", f"max-age={self.index.max_age}, public")
+        if current:
+            self.end_headers()
+            return
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _fault(self) -> bool:
         """Serve an injected failure instead of the file, if one matches."""

@@ -29,6 +29,7 @@ CONTACT = {
     "package_sources",
     "poetry_support",
     "resolution",
+    "served_files",
     "uv_venv",
 }
 

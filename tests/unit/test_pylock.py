@@ -17,9 +17,10 @@ from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_file import read_lock_file
 from poetry_plugin_install_locked.lock_slice import Selection
 from poetry_plugin_install_locked.lock_slice import slice_packages
+from poetry_plugin_install_locked.pylock import PylockWriter
 from poetry_plugin_install_locked.pylock import Target
-from poetry_plugin_install_locked.pylock import multi_use
-from poetry_plugin_install_locked.pylock import single_use
+from poetry_plugin_install_locked.pylock import looked_up
+from poetry_plugin_install_locked.served_files import Served
 from tests.support.locks import LOCK as DIRECTORY_LOCK
 from tests.support.locks import write
 from tests.unit.test_lock_slice import LINUX
@@ -33,14 +34,18 @@ LOCK = SLICE_LOCK.replace('file = "app-lib-1.0', 'file = "app_lib-1.0')
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from poetry_plugin_install_locked.lock_file import LockedPackage
     from poetry_plugin_install_locked.lock_file import LockFile
 
 
-def served(package: LockedPackage) -> list[Link]:
-    """What a source serves: every locked file, at a URL of its own."""
-    base = package.source.url if package.source else "https://pypi.org/simple"
-    return [Link(f"{base}/files/{f.name}") for f in package.files]
+def writer(locked: LockFile, target: Target) -> PylockWriter:
+    """A writer of `locked`, whose sources serve every locked file, each at a
+    URL of its own."""
+    served = {}
+    for package in looked_up(list(locked.packages)):
+        base = package.source.url if package.source else "https://pypi.org/simple"
+        links = {f.name: Link(f"{base}/files/{f.name}") for f in package.files}
+        served[package.key] = Served(links, ())
+    return PylockWriter(locked, target, served)
 
 
 def target(tmp_path: Path) -> Target:
@@ -69,7 +74,7 @@ def test_a_single_use_file_holds_the_slice_at_its_sources_urls(tmp_path: Path) -
     locked = lock(tmp_path)
     packages = slice_packages(locked, select({"main"}))
 
-    document = read(single_use(locked, packages, served, target(tmp_path)))
+    document = read(writer(locked, target(tmp_path)).single_use(packages))
 
     by_name = {str(p.name): p for p in document.packages}
     assert set(by_name) == {"app-lib", "both", "maybe", "winonly"}
@@ -106,7 +111,7 @@ def test_a_multi_use_file_selects_what_each_selection_installs(
     `extras`, on Linux and Python 3.11: what the lock's groups and markers say
     (winonly is for Windows, and maybe too without the fast extra)."""
     locked = lock(tmp_path)
-    document = read(multi_use(locked, served, target(tmp_path)))
+    document = read(writer(locked, target(tmp_path)).multi_use())
 
     selected = document.select(
         environment=LINUX,  # type: ignore[arg-type]
@@ -122,24 +127,9 @@ def test_a_multi_use_file_selects_what_each_selection_installs(
 def test_the_same_lock_and_sources_give_the_same_bytes(tmp_path: Path) -> None:
     locked = lock(tmp_path)
     packages = slice_packages(locked, select({"main", "dev"}))
-    first = single_use(locked, packages, served, target(tmp_path))
+    first = writer(locked, target(tmp_path)).single_use(packages)
     assert (
-        single_use(locked, list(reversed(packages)), served, target(tmp_path)) == first
-    )
-
-
-def test_a_locked_file_the_source_does_not_serve_is_one_line(tmp_path: Path) -> None:
-    locked = lock(tmp_path)
-    packages = slice_packages(locked, select({"main"}))
-
-    with pytest.raises(InstallLockedError) as error:
-        single_use(locked, packages, lambda package: [], target(tmp_path))
-
-    assert str(error.value) == (
-        f"{locked.path}, package 'app-lib' 1.0: source corp"
-        " (https://pkgs.example/simple) does not serve the locked"
-        " app_lib-1.0-py3-none-any.whl: run `poetry lock` if it was removed, or"
-        " check the source's settings and credentials."
+        writer(locked, target(tmp_path)).single_use(list(reversed(packages))) == first
     )
 
 
@@ -155,7 +145,7 @@ def test_a_package_with_no_locked_files_cannot_be_named(tmp_path: Path) -> None:
 
     packages = slice_packages(locked, select({"main"}))
     with pytest.raises(InstallLockedError) as error:
-        single_use(locked, packages, served, target(tmp_path))
+        writer(locked, target(tmp_path)).single_use(packages)
     assert "package 'winonly' 1.0 records no files" in str(error.value)
 
 
@@ -170,7 +160,7 @@ def test_local_paths_are_relative_to_the_file(tmp_path: Path) -> None:
     packages = slice_packages(locked, select({"main"}))
     elsewhere = Target(tmp_path / "out", "", None)
 
-    document = read(single_use(locked, packages, served, elsewhere))
+    document = read(writer(locked, elsewhere).single_use(packages))
 
     (lib,) = (p for p in document.packages if p.name == "lib")
     assert lib.directory is not None

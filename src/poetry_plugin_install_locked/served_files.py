@@ -1,0 +1,271 @@
+"""The served files: where its index serves each file the lock names for a
+package, looked up as Poetry's installer looks it up, many at a time.
+
+poetry.lock records each file's name and hash, not its URL. Each package's page
+is asked once, for all its files (a project's page on a package index, which
+serves every locked version of the project; a release's on PyPI's JSON API),
+through Poetry's session for its source: Poetry's configuration, credentials,
+certificates and HTTP cache (none with --no-cache). At most
+installer.max-workers pages are asked at a time; every credential is looked up
+in this thread first, so that no keyring is asked from another. A page reused
+from the cache that lacks a locked file, or states another hash for one, is
+asked again, revalidated with the index, before the file is called unserved.
+The first lookup that fails stops the rest: none starts after it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
+
+from cleo.formatters.formatter import Formatter
+from poetry.core.constraints.version import Version
+from poetry.core.packages.utils.link import Link
+from poetry.repositories.link_sources.html import HTMLPage
+from poetry.repositories.link_sources.json import SimpleJsonPage
+from poetry.utils.constants import REQUESTS_TIMEOUT
+
+from poetry_plugin_install_locked.exceptions import InstallLockedError
+from poetry_plugin_install_locked.package_sources import PYPI_URL
+from poetry_plugin_install_locked.poetry_support import page_headers
+
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import requests
+
+    from poetry.poetry import Poetry
+    from poetry.repositories.http_repository import HTTPRepository
+    from poetry.repositories.link_sources.base import LinkSource
+
+    from poetry_plugin_install_locked.lock_file import LockedPackage
+    from poetry_plugin_install_locked.lock_file import PackageKey
+
+
+PYPI_RELEASE = "https://pypi.org/pypi/{name}/{version}/json"
+JSON_PAGE = "application/vnd.pypi.simple.v1+json"
+# A page asked again, rather than reused: revalidated with the index.
+FRESH = {"Cache-Control": "max-age=0"}
+SSH_SCHEMES = ("ssh", "git+ssh")
+
+
+@dataclass(frozen=True)
+class Served:
+    """What a package's index serves of the files the lock names for it."""
+
+    links: dict[str, Link]
+    """The locked files it serves, by name, at their URLs: one at least."""
+    missing: tuple[str, ...]
+    """The locked files it no longer serves."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page to ask, for the packages it serves."""
+
+    source: str
+    source_url: str
+    """The source's URL, as the lock has it."""
+    repository: HTTPRepository
+    url: str
+    packages: tuple[LockedPackage, ...]
+    release: bool = False
+    """A release's page on PyPI's JSON API, rather than a project's."""
+
+    @property
+    def where(self) -> str:
+        """The source and its URL, without credentials, for messages."""
+        return f"source {self.source} ({without_credentials(self.source_url)})"
+
+
+def look_up(
+    poetry: Poetry, packages: Sequence[LockedPackage]
+) -> dict[PackageKey, Served]:
+    """What the index of each package from one serves of its locked files."""
+    pages = _pages(poetry, packages)
+    for page in pages:  # credentials and sessions, made here, not in the workers
+        page.repository.session.get_credentials_for_url(page.url)
+        page.repository.session.get_session(page.url)
+    workers = max(1, min(poetry.config.installer_max_workers, len(pages)))
+    served: dict[PackageKey, Served] = {}
+    pool = concurrent.futures.ThreadPoolExecutor(workers)
+    try:
+        futures = [pool.submit(_look_up_page, page) for page in pages]
+        for future in concurrent.futures.as_completed(futures):
+            served.update(future.result())
+    finally:
+        # After a failure: none of the pending lookups starts, and only the
+        # current requests are waited for.
+        pool.shutdown(wait=True, cancel_futures=True)
+    return served
+
+
+def _pages(poetry: Poetry, packages: Sequence[LockedPackage]) -> list[Page]:
+    by_url: dict[str, Page] = {}
+    for package in packages:
+        source = package.index_name
+        assert source is not None
+        repository = _repository(poetry, source, package)
+        if package.source is None:  # PyPI's JSON API: a page per release
+            url = PYPI_RELEASE.format(name=package.name, version=package.version)
+        else:
+            url = f"{repository.url.rstrip('/')}/{package.name}/"
+        page = by_url.get(url)
+        packages_of_page = (*page.packages, package) if page else (package,)
+        release = package.source is None
+        source_url = package.source.url if package.source else PYPI_URL
+        by_url[url] = Page(
+            source, source_url, repository, url, packages_of_page, release
+        )
+    return list(by_url.values())
+
+
+def _repository(poetry: Poetry, source: str, package: LockedPackage) -> HTTPRepository:
+    try:
+        repository = poetry.pool.repository(source)
+    except (IndexError, ValueError) as e:
+        raise InstallLockedError(
+            f"{package.pretty_name} {package.version} comes from source {source},"
+            f" which Poetry's configuration does not know: {e}"
+        ) from e
+    return repository  # type: ignore[return-value]
+
+
+def _look_up_page(page: Page) -> dict[PackageKey, Served]:
+    response = _get(page, fresh=False)
+    served = _served(page, response)
+    reused = getattr(response, "from_cache", False)
+    if reused and any(s.missing or _contradicted(p, s) for p, s in served):
+        served = _served(page, _get(page, fresh=True))
+    for package, found in served:
+        what = f"{package.pretty_name} {package.version}: {page.where} serves"
+        if contradicted := _contradicted(package, found):
+            raise InstallLockedError(
+                f"{what} {contradicted}: run `poetry lock` if the index replaced the"
+                " file, or check the source."
+            )
+        if not found.links:
+            raise InstallLockedError(
+                f"{what} none of its locked files ({', '.join(found.missing)}): run"
+                " `poetry lock` if they were removed, or check the source's settings"
+                " and credentials."
+            )
+    return {package.key: found for package, found in served}
+
+
+def _get(page: Page, *, fresh: bool) -> requests.Response:
+    # Poetry asks PyPI's JSON API with no headers of its own.
+    headers = {} if page.release else page_headers(page.repository)
+    if fresh:
+        headers.update(FRESH)
+    try:
+        return page.repository.session.get(
+            page.url, raise_for_status=False, timeout=REQUESTS_TIMEOUT, headers=headers
+        )
+    except Exception as e:
+        raise _failure(page, " ".join(Formatter().remove_format(str(e)).split())) from e
+
+
+def _served(
+    page: Page, response: requests.Response
+) -> list[tuple[LockedPackage, Served]]:
+    status = response.status_code
+    if status >= 400:
+        answer = f"its page answers HTTP {status} {response.reason}"
+        if status in (401, 403):
+            hint = (
+                f"check the credentials Poetry has for source {page.source}"
+                f" (http-basic.{page.source}, POETRY_HTTP_BASIC_*, keyring)"
+            )
+        elif status == 404:
+            hint = (
+                "run `poetry lock` if it was removed, or check the source's"
+                " settings and credentials"
+            )
+        else:
+            hint = "try again later, or check the source"
+        raise _failure(page, f"{answer}: {hint}")
+    try:
+        links = _links(page, response)
+    except ValueError as e:
+        raise _failure(page, f"its page cannot be read ({e})") from e
+    return [(package, _of(package, links[package.key])) for package in page.packages]
+
+
+def _links(page: Page, response: requests.Response) -> dict[PackageKey, list[Link]]:
+    """Each package's links, as Poetry reads them from the page."""
+    if page.release:
+        (package,) = page.packages
+        return {package.key: _release_links(response.json())}
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+    source: LinkSource
+    if content_type == JSON_PAGE:
+        source = SimpleJsonPage(response.url, response.json())
+    else:
+        source = HTMLPage(response.url, response.text)
+    return {
+        p.key: list(source.links_for_version(p.name, Version.parse(p.version)))
+        for p in page.packages
+    }
+
+
+def _release_links(release: dict[str, list[dict[str, object]]]) -> list[Link]:
+    """A release's files on PyPI's JSON API, each with its sha256."""
+    links = []
+    for file in release["urls"]:
+        digests = file["digests"]
+        assert isinstance(digests, dict)
+        if file["packagetype"] in ("sdist", "bdist_wheel"):
+            links.append(Link(f"{file['url']}#sha256={digests['sha256']}"))
+    return links
+
+
+def _of(package: LockedPackage, links: list[Link]) -> Served:
+    by_name = {link.filename: link for link in links}
+    locked = [file.name for file in package.files]
+    return Served(
+        {name: by_name[name] for name in locked if name in by_name},
+        tuple(name for name in locked if name not in by_name),
+    )
+
+
+def _contradicted(package: LockedPackage, served: Served) -> str | None:
+    """A locked file the index states another hash for: which, and both hashes."""
+    for file in package.files:
+        link = served.links.get(file.name)
+        algorithm, _, locked = file.hash.partition(":")
+        stated = link.hashes.get(algorithm) if link is not None else None
+        if stated is not None and stated != locked:
+            return (
+                f"{file.name} with {algorithm} {stated}, where poetry.lock has {locked}"
+            )
+    return None
+
+
+def _failure(page: Page, reason: str) -> InstallLockedError:
+    names = ", ".join(f"{p.pretty_name} {p.version}" for p in page.packages)
+    reason = scrubbed(reason, page).rstrip(".")
+    return InstallLockedError(f"Cannot look up {names} in {page.where}: {reason}.")
+
+
+def scrubbed(text: str, page: Page) -> str:
+    """`text` with the source's password, if its URL holds one, masked."""
+    password = urlsplit(page.source_url).password
+    return text.replace(password, "****") if password else text
+
+
+def without_credentials(url: str) -> str:
+    """`url` with no password or token: the user of an ssh URL, no secret,
+    stays (`ssh://git@host/...`)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    if parts.scheme in SSH_SCHEMES and parts.username:
+        host = f"{parts.username}@{host}"
+    return urlunsplit(parts._replace(netloc=host))
