@@ -19,6 +19,8 @@ import threading
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from cleo.io.null_io import NullIO
 from poetry.core.constraints.version import Version
@@ -173,17 +175,31 @@ def installed_project(env: Env, directory: Path) -> str | None:
 
     That is the project itself, as `poetry install` installs it (editable, its
     direct_url naming the project directory), which lock-only mode cannot name
-    otherwise and `--sync` must spare.
+    otherwise and `--sync` must spare. The URL names the directory as the
+    install was run from it, which can differ from `directory` in spelling
+    alone: a symlink on the way (macOS's /tmp and /var), a Windows short name
+    (C:\\Users\\RUNNER~1), a junction, a drive letter's case. So the two are
+    compared as files.
     """
-    url = directory.resolve().as_uri()
     for dist in metadata.distributions(path=site_packages(env)):
         try:
             reference = json.loads(dist.read_text("direct_url.json") or "{}")
         except ValueError:
             continue
-        if isinstance(reference, dict) and reference.get("url") == url:
+        url = reference.get("url") if isinstance(reference, dict) else None
+        if isinstance(url, str) and _same_directory(url, directory):
             return str(dist.metadata["Name"])
     return None
+
+
+def _same_directory(url: str, directory: Path) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return False
+    try:
+        return Path(url2pathname(parts.path)).samefile(directory)
+    except (OSError, ValueError):
+        return False
 
 
 def target_environment(poetry: Poetry, io: IO) -> Env:

@@ -40,7 +40,8 @@ def interrupted_installs(env: Env) -> set[NormalizedName]:
 def _incomplete(dist_info: Path) -> bool:
     record = dist_info / "RECORD"
     try:
-        rows = [row for row in csv.reader(record.read_text().splitlines()) if row]
+        text = record.read_text(encoding="utf-8")  # as PEP 376 writes it
+        rows = [row for row in csv.reader(text.splitlines()) if row]
     except (OSError, UnicodeDecodeError, csv.Error):
         return True
     return not rows or any(not (dist_info.parent / row[0]).exists() for row in rows)

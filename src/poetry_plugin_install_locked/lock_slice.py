@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
-import tempfile
 
 from dataclasses import dataclass
 from dataclasses import field
 from importlib.metadata import version
-from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -37,7 +34,6 @@ from poetry.core.version.markers import intersection
 from poetry.core.version.markers import parse_marker
 from poetry.core.version.markers import union
 
-from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_file import LockedSource
 
 
@@ -246,35 +242,3 @@ def inline_table(values: Mapping[str, object]) -> InlineTable:
         {k: inline_table(v) if isinstance(v, dict) else v for k, v in values.items()}
     )
     return table
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path`, its directory created: whole, or not at all.
-
-    A slice half-written into a build stage would be worse than none, so the
-    text goes to a file beside it first, which then replaces it (with the
-    permissions a new file gets, as a build stage copies them along).
-    """
-    temporary: Path | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w",
-            encoding="utf-8",
-            dir=path.parent,
-            prefix=f".{path.name}.",
-            delete=False,
-        ) as file:
-            temporary = Path(file.name)
-            file.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        temporary.chmod(0o666 & ~umask)
-        temporary.replace(path)
-    except OSError as e:
-        raise InstallLockedError(
-            f"Cannot write the slice to {path}: {e.strerror or e}."
-        ) from e
-    finally:
-        if temporary is not None and temporary.exists():
-            temporary.unlink()

@@ -53,6 +53,7 @@ from poetry_plugin_install_locked.served_files import without_credentials
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
+    from types import ModuleType
 
     from poetry_plugin_install_locked.lock_file import LockedPackage
     from poetry_plugin_install_locked.lock_file import LockedSource
@@ -204,7 +205,7 @@ class PylockWriter:
             return dataclasses.replace(entry, vcs=vcs)
         if source.type == "directory":
             directory = PackageDirectory(
-                path=self._relative(source.url),
+                path=self._relative(package, source.url),
                 editable=package.develop,
                 subdirectory=source.subdirectory,
             )
@@ -215,7 +216,7 @@ class PylockWriter:
             )
         archive = PackageArchive(
             url=url if source.type == "url" else None,
-            path=self._relative(source.url) if source.type == "file" else None,
+            path=self._relative(package, source.url) if source.type == "file" else None,
             hashes=_hashes(package.files[0].hash),
             subdirectory=source.subdirectory,
         )
@@ -263,10 +264,17 @@ class PylockWriter:
             self._with_credentials[f"{holder}'s URL"] = urlsplit(url).hostname or ""
         return stripped
 
-    def _relative(self, path: str) -> str:
+    def _relative(self, package: LockedPackage, path: str) -> str:
         absolute = (self._lock.path.parent / path).resolve()
-        relative = os.path.relpath(absolute, self._target.directory.resolve())
-        return relative if relative.startswith(".") else f"./{relative}"
+        start = self._target.directory.resolve()
+        try:
+            return posix_relative(str(absolute), str(start))
+        except ValueError:
+            raise InstallLockedError(
+                f"{self._where(package)} lies at {absolute}, on another drive than"
+                f" the pylock.toml ({start}), so the file cannot name it by a"
+                " relative path: write the pylock.toml on its drive."
+            ) from None
 
     def _where(self, package: LockedPackage) -> str:
         return f"{self._lock.path}, package {package.pretty_name!r} {package.version}"
@@ -321,6 +329,14 @@ def _extras_term(match: re.Match[str]) -> str:
 def _hashes(text: str) -> dict[str, str]:
     algorithm, digest = text.split(":", 1)
     return {algorithm: digest}
+
+
+def posix_relative(path: str, start: str, paths: ModuleType = os.path) -> str:
+    """`path` relative to `start`, as PEP 751 writes it: with `/` whatever the OS
+    that writes it (`paths`: its path functions, ntpath on Windows), from `./`
+    or `../`. Raises ValueError where it cannot be (another Windows drive)."""
+    relative = paths.relpath(path, start).replace(paths.sep, "/")
+    return relative if relative.startswith(".") else f"./{relative}"
 
 
 def _specifier(constraint: str) -> SpecifierSet | None:

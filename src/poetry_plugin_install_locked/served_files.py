@@ -25,6 +25,7 @@ from urllib.parse import urlunsplit
 from cleo.formatters.formatter import Formatter
 from poetry.core.constraints.version import Version
 from poetry.core.packages.utils.link import Link
+from poetry.repositories.http_repository import HTTPRepository
 from poetry.repositories.link_sources.html import HTMLPage
 from poetry.repositories.link_sources.json import SimpleJsonPage
 from poetry.utils.constants import REQUESTS_TIMEOUT
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     import requests
 
     from poetry.poetry import Poetry
-    from poetry.repositories.http_repository import HTTPRepository
     from poetry.repositories.link_sources.base import LinkSource
 
     from poetry_plugin_install_locked.lock_file import LockedPackage
@@ -133,7 +133,13 @@ def _repository(poetry: Poetry, source: str, package: LockedPackage) -> HTTPRepo
             f"{package.pretty_name} {package.version} comes from source {source},"
             f" which Poetry's configuration does not know: {e}"
         ) from e
-    return repository  # type: ignore[return-value]
+    if not isinstance(repository, HTTPRepository):
+        raise InstallLockedError(
+            f"{package.pretty_name} {package.version} comes from source {source},"
+            " which is not a package index Poetry asks over HTTP: a pylock.toml"
+            " cannot name where it serves the package's files."
+        )
+    return repository
 
 
 def _look_up_page(page: Page) -> dict[PackageKey, Served]:

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 from typing import ClassVar
 
 from cleo.helpers import option
-from cleo.io.outputs.output import Type
-from cleo.io.outputs.output import Verbosity
 from packaging.utils import canonicalize_name
 from poetry.core.packages.utils.utils import create_nested_marker
 from poetry.core.version.markers import parse_marker
@@ -16,7 +14,8 @@ from poetry.core.version.markers import parse_marker
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.lock_slice import Selection
 from poetry_plugin_install_locked.lock_slice import render_slice
-from poetry_plugin_install_locked.lock_slice import write_atomically
+from poetry_plugin_install_locked.output import write_file
+from poetry_plugin_install_locked.output import write_standard_output
 from poetry_plugin_install_locked.pylock import PylockWriter
 from poetry_plugin_install_locked.pylock import Target
 from poetry_plugin_install_locked.pylock import check_file_name
@@ -110,9 +109,9 @@ layer cached through dev-only lock changes. Beside <comment>pyproject.toml</> it
         else:
             text = render_slice(sliced.lock, sliced.packages, selection)
         if path is None:
-            self.io.write(text, type=Type.RAW, verbosity=Verbosity.QUIET)
+            write_standard_output(self.io, text)
         else:
-            write_atomically(path, text)
+            write_file(path, text)
         for warning in warnings:
             self.warn(warning)
         if sliced.differences:

@@ -15,11 +15,11 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from typing import Any
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
@@ -31,6 +31,7 @@ from poetry_plugin_install_locked.package_sources import http_credentials
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Mapping
     from collections.abc import Sequence
     from types import FrameType
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
     from cleo.io.io import IO
     from poetry.config.config import Config
     from poetry.utils.env import Env
+
+    # What signal.signal() takes, and returns.
+    Handler = signal.Handlers | Callable[[int, FrameType | None], object] | int | None
 
 
 # uv settings that would change what is installed, or from where: Poetry's to
@@ -174,7 +178,8 @@ class UvCall:
 def run_uv(
     command: list[str], stdin: str, environment: Mapping[str, str]
 ) -> tuple[int, str]:
-    """Run uv: its exit status and what it wrote to stderr.
+    """Run uv: its exit status and what it wrote to stderr (UTF-8, as uv
+    writes it, whatever the locale's encoding).
 
     Ctrl-C and SIGTERM reach uv too (a signal sent to this process alone would
     not), and uv is waited for, so that nothing installs after this returns. A
@@ -188,7 +193,7 @@ def run_uv(
             process.wait()
         raise SystemExit(128 + signum)
 
-    previous: Any = None
+    previous: Handler = None
     handles_sigterm = (
         threading.current_thread() is threading.main_thread()
         and signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN
@@ -202,19 +207,29 @@ def run_uv(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=dict(environment),
-            text=True,
+            encoding="utf-8",
+            errors="replace",
         )
         started.append(process)
         try:
             _, errors = process.communicate(stdin)
         except KeyboardInterrupt:
-            process.send_signal(signal.SIGINT)
-            process.wait()
+            interrupted(process)
             raise
     finally:
         if handles_sigterm:
             signal.signal(signal.SIGTERM, previous)
     return process.returncode, errors
+
+
+def interrupted(process: subprocess.Popen[str], platform: str = sys.platform) -> None:
+    """After Ctrl-C, uv stops too and is waited for. On Windows the console
+    sent uv the Ctrl-C already (and Popen sends no SIGINT there); elsewhere a
+    SIGINT sent to this process alone (kill -INT, a supervisor) would not reach
+    uv: it is passed on."""
+    if platform != "win32":
+        process.send_signal(signal.SIGINT)
+    process.wait()
 
 
 def _reason(errors: str) -> str:

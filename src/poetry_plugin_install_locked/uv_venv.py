@@ -138,7 +138,7 @@ def _seed_pip(uv: str, path: Path, environment: dict[str, str]) -> None:
     python = path / "bin" / "python"
     minor = next(
         ".".join(line.split("=", 1)[1].strip().split(".")[:2])
-        for line in (path / "pyvenv.cfg").read_text().splitlines()
+        for line in (path / "pyvenv.cfg").read_text(encoding="utf-8").splitlines()
         if line.startswith("version_info")
     )
     wheel = get_embed_wheel("pip", minor)

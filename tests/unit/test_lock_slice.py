@@ -19,7 +19,7 @@ from poetry_plugin_install_locked.lock_file import read_lock_file
 from poetry_plugin_install_locked.lock_slice import Selection
 from poetry_plugin_install_locked.lock_slice import render_slice
 from poetry_plugin_install_locked.lock_slice import slice_packages
-from poetry_plugin_install_locked.lock_slice import write_atomically
+from poetry_plugin_install_locked.output import write_file
 from tests.support.locks import write
 
 
@@ -274,7 +274,7 @@ def test_any_change_to_what_is_selected_changes_the_slice(
 
 def test_the_output_is_written_whole_with_its_directory(tmp_path: Path) -> None:
     target = tmp_path / "slice" / "deep" / "poetry.lock"
-    write_atomically(target, "text\n")
+    write_file(target, "text\n")
 
     assert target.read_text() == "text\n"
     assert stat.S_IMODE(target.stat().st_mode) & 0o044 == 0o044  # others can read
@@ -287,12 +287,12 @@ def test_an_output_that_cannot_be_written_is_one_line_and_leaves_nothing(
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(InstallLockedError, match=r"^Cannot write the slice to .*: "):
-        write_atomically(blocker / "poetry.lock", "text\n")
+        write_file(blocker / "poetry.lock", "text\n")
 
     directory = tmp_path / "directory"
     directory.mkdir()
     target = directory / "poetry.lock"
     target.mkdir()  # a directory where the file should go
     with pytest.raises(InstallLockedError, match=r"^Cannot write the slice to "):
-        write_atomically(target, "text\n")
+        write_file(target, "text\n")
     assert list(directory.iterdir()) == [target]
