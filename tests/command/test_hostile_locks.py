@@ -92,7 +92,8 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run(directory: Path, lock: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     monkeypatch.chdir(directory)
-    (directory / "poetry.lock").write_text(lock)
+    # Hypothesis's text, any Unicode: the same bytes on every platform.
+    (directory / "poetry.lock").write_text(lock, encoding="utf-8", newline="\n")
     application = Application()
     InstallLockedApplicationPlugin().activate(application)
     tester = CommandTester(application.find("install-locked"))

@@ -373,7 +373,8 @@ def test_beside_pyproject_edits_that_install_nothing_new_leave_the_slice_as_it_w
     assert status == 0, error
 
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(data.draw(pyproject_edit(pyproject.read_text())))
+    edit = data.draw(pyproject_edit(pyproject.read_text(encoding="utf-8")))
+    pyproject.write_text(edit, encoding="utf-8")  # Hypothesis's text: any Unicode
     status, after, error = run(project, monkeypatch, selection)
 
     assert status == 0, error

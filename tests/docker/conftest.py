@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from typing import TYPE_CHECKING
 
@@ -29,16 +30,27 @@ WHEELS = "pypi"  # the local index's stand-in for PyPI, serving Poetry and the p
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Without an engine the Docker tests are skipped, saying why; with
-    REQUIRE_DOCKER=1 (as scripts/test.sh sets for root) they fail instead."""
+    """Without an engine (or off Linux) the Docker tests are skipped, saying
+    why; with REQUIRE_DOCKER=1 (as scripts/test.sh sets for root) they fail
+    instead."""
     docker_items = [item for item in items if item.get_closest_marker("docker")]
-    problem = engine_problem() if docker_items else None
+    problem = docker_problem() if docker_items else None
     if problem is None:
         return
     if os.environ.get("REQUIRE_DOCKER") == "1":
         raise pytest.UsageError(f"REQUIRE_DOCKER=1 but {problem}")
     for item in docker_items:
         item.add_marker(pytest.mark.skip(reason=problem))
+
+
+def docker_problem() -> str | None:
+    """Why the Docker tests cannot run here, or None."""
+    if sys.platform != "linux":
+        return (
+            "the Docker recipes are Linux images, built here on Linux only (the"
+            f" host network, Debian's docker-registry): this is {sys.platform}"
+        )
+    return engine_problem()
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,10 @@ recipe is checked for what it exports and imports.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
+import sys
 
 from importlib.metadata import version
 from typing import TYPE_CHECKING
@@ -58,12 +60,15 @@ def registry(tmp_path: Path) -> Iterator[Registry]:
 DOCKER_SHIM = """#!/bin/sh
 if [ "$1" = build ]; then
     shift
-    exec {docker} build --network=host --progress=plain --iidfile "$IIDS/$(date +%s%N)" \\
+    exec {docker} build --network=host --progress=plain --iidfile "$IIDS/$({unique})" \\
         --build-arg BASE_IMAGE={base} --build-arg POETRY_VERSION={poetry} \\
         --build-arg PLUGIN_VERSION={plugin} "$@"
 fi
 exec {docker} "$@"
 """
+
+# A name of its own for each build's image ID file (`date +%N` is GNU's only).
+UNIQUE = shlex.join([sys.executable, "-c", "import uuid; print(uuid.uuid4().hex)"])
 
 
 def run_ci_job(
@@ -79,6 +84,7 @@ def run_ci_job(
     (shim / "docker").write_text(
         DOCKER_SHIM.format(
             docker=DOCKER,
+            unique=UNIQUE,
             base=base,
             poetry=version("poetry"),
             plugin=version("poetry-plugin-install-locked"),
@@ -93,7 +99,7 @@ def run_ci_job(
         env={
             **os.environ,
             **env,
-            "PATH": f"{shim}:{os.environ['PATH']}",
+            "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}",
             "IIDS": str(iids),
         },
         capture_output=True,

@@ -3,22 +3,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support import venvs
 from tests.support.committed import COMMITTED
 from tests.support.committed import comparable
 from tests.support.committed import with_placeholders
 
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.support.projects import Fixtures
 
 
 pytestmark = pytest.mark.e2e
+
+# The repository's venv's interpreter, as a path from its root.
+PYTHON = venvs.python(Path(".venv")).as_posix()
 
 
 def test_the_committed_app_is_the_fixture_app_as_poetry_locks_it(
@@ -26,7 +29,7 @@ def test_the_committed_app_is_the_fixture_app_as_poetry_locks_it(
 ) -> None:
     pyproject = (app_template / "pyproject.toml").read_text()
     lock = (app_template / "poetry.lock").read_text()
-    fix = "run `.venv/bin/python -m tests.support.committed` and commit the result"
+    fix = f"run `{PYTHON} -m tests.support.committed` and commit the result"
 
     assert (
         with_placeholders(pyproject, fixtures)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support import venvs
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import make_venv
 from tests.support.poetry_cli import names
@@ -34,7 +35,7 @@ def test_creates_dot_venv_where_poetry_would_create_a_cache_dir_venv(
     assert f"Creating virtualenv locked in {locked / '.venv'}" in result.stderr
     # Named after the lock's directory, as Poetry names a project it cannot name
     # otherwise: no internal name in the prompt Poetry then adopts.
-    config = (locked / ".venv" / "pyvenv.cfg").read_text()
+    config = (locked / ".venv" / "pyvenv.cfg").read_text(encoding="utf-8")
     assert re.search(r'^prompt = "?locked-py3\.\d+"?$', config, re.MULTILINE), config
     shutil.copytree(app_template, locked, dirs_exist_ok=True)
     assert poetry.run("env", "info", "--path", cwd=locked).stdout.strip() == str(
@@ -101,7 +102,7 @@ def test_an_active_virtualenv_is_used(
         "main",
         cwd=locked,
         VIRTUAL_ENV=str(venv),
-        PATH=f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        PATH=f"{venvs.scripts(venv)}{os.pathsep}{os.environ['PATH']}",
     )
 
     assert not (locked / ".venv").exists()

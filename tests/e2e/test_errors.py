@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support import venvs
 from tests.support.poetry_cli import make_venv
 from tests.support.projects import lock_only_copy
 
@@ -94,7 +95,7 @@ def test_bad_lock_files(
     assert len(lines) == 1, result.stderr
     assert re.search(message, lines[0]), lines[0]
     assert "Installing" not in result.stdout
-    assert not list(locked.glob(".venv/lib/python*/site-packages/alpha"))
+    assert not (venvs.site_packages(locked / ".venv") / "alpha").exists()
 
 
 def test_an_existing_venv_with_a_python_the_lock_does_not_allow(
@@ -114,7 +115,7 @@ def test_an_existing_venv_with_a_python_the_lock_does_not_allow(
         result.stderr,
     ), result.stderr
     assert "env use" not in result.stderr  # it needs pyproject.toml
-    assert not list(locked.glob(".venv/lib/python*/site-packages/alpha"))
+    assert not (venvs.site_packages(locked / ".venv") / "alpha").exists()
 
 
 def test_very_verbose_debug_output_shows_the_traceback(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support import venvs
 from tests.support.poetry_cli import installed_set
 from tests.support.poetry_cli import names
 from tests.support.projects import copy_project
@@ -105,7 +106,7 @@ def test_compile_writes_bytecode(
     locked = lock_only_copy(app_template, tmp_path / "locked")
     installs.run("install-locked", "--only", "main", "--compile", cwd=locked)
 
-    site_packages = next((locked / ".venv").glob("lib/python*/site-packages"))
+    site_packages = venvs.site_packages(locked / ".venv")
     assert list((site_packages / "alpha" / "__pycache__").glob("__init__.*.pyc"))
 
 

@@ -20,6 +20,7 @@ from packaging.pylock import Pylock
 from packaging.version import Version
 from uv import find_uv_bin
 
+from tests.support import venvs
 from tests.support.index import PackageIndex
 from tests.support.poetry_cli import PYTHON
 from tests.support.poetry_cli import installed_set
@@ -104,7 +105,7 @@ def uv_sync(
         env=environment,
     )
     index = ["--default-index", fixtures.index.simple_url(PUBLIC)]
-    command = [uv, "pip", "sync", str(file), "--python", str(venv / "bin/python")]
+    command = [uv, "pip", "sync", str(file), "--python", str(venvs.python(venv))]
     subprocess.run(
         [*command, *index, *options], check=True, env=environment, capture_output=True
     )
@@ -239,7 +240,7 @@ def test_pip_installs_the_slice_as_poetry_install_no_root(
     file = pylock(poetry, locked, tmp_path / "out")
     venv = make_venv(tmp_path / "venv")
 
-    pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]
+    pip = [sys.executable, "-m", "pip", "--python", str(venvs.python(venv))]
     index = ["--index-url", fixtures.index.simple_url(PUBLIC)]
     subprocess.run(
         [*pip, "install", "--no-input", "-q", "-r", str(file), *index],

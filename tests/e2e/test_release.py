@@ -7,12 +7,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support import venvs
 from tests.support.distributions import ROOT
 from tests.support.distributions import build_plugin
 from tests.support.distributions import poetry_wheels
@@ -30,7 +32,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        sys.platform != "linux",
+        reason="installs the Poetry wheels scripts/poetry-wheels.sh downloads:"
+        " manylinux ones, for the Docker tests' Linux images",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +57,7 @@ def released_poetry(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([str(PYTHON), "-m", "venv", str(venv)], check=True)
     subprocess.run(
         [
-            str(venv / "bin" / "python"),
+            str(venvs.python(venv)),
             "-m",
             "pip",
             "install",
@@ -70,7 +79,7 @@ def released_poetry(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_built_wheel_is_what_runs(released_poetry: Path) -> None:
     where = subprocess.run(
         [
-            str(released_poetry / "bin" / "python"),
+            str(venvs.python(released_poetry)),
             "-c",
             "import poetry_plugin_install_locked as p; print(p.__file__)",
         ],
@@ -84,7 +93,8 @@ def test_the_built_wheel_is_what_runs(released_poetry: Path) -> None:
 def test_install_locked_works_from_the_released_plugin(
     released_poetry: Path, app_template: Path, poetry: Poetry, tmp_path: Path
 ) -> None:
-    released = Poetry(poetry.home, poetry.extra_env, released_poetry / "bin" / "poetry")
+    executable = venvs.command(venvs.scripts(released_poetry), "poetry")
+    released = Poetry(poetry.home, poetry.extra_env, executable)
     locked = lock_only_copy(app_template, tmp_path / "locked")
 
     result = released.run("install-locked", "--only", "main", cwd=locked)
@@ -155,7 +165,7 @@ def copy_tree(destination: Path) -> None:
 def fresh_poetry(venv: Path) -> Path:
     """This suite's Poetry in a virtualenv of its own, installed offline."""
     subprocess.run([str(PYTHON), "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index"]
+    pip = [str(venvs.python(venv)), "-m", "pip", "install", "-q", "--no-index"]
     subprocess.run(
         [*pip, "--find-links", str(poetry_wheels()), f"poetry=={version('poetry')}"],
         check=True,
@@ -165,7 +175,7 @@ def fresh_poetry(venv: Path) -> Path:
 
 def run_bash(commands: list[str], cwd: Path, env: dict[str, str], venv: Path) -> None:
     """The commands in one shell, `venv`'s commands first on PATH."""
-    path = os.pathsep.join([str(venv / "bin"), env["PATH"]])
+    path = os.pathsep.join([str(venvs.scripts(venv)), env["PATH"]])
     result = subprocess.run(
         ["bash", "-euc", "\n".join(commands)],
         check=False,
@@ -179,7 +189,7 @@ def run_bash(commands: list[str], cwd: Path, env: dict[str, str], venv: Path) ->
 
 def assert_install_locked_runs(venv: Path, env: dict[str, str]) -> None:
     result = subprocess.run(
-        [str(venv / "bin" / "poetry"), "install-locked", "--help"],
+        [str(venvs.command(venvs.scripts(venv), "poetry")), "install-locked", "--help"],
         check=False,
         env=env,
         capture_output=True,

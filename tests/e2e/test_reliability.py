@@ -7,6 +7,7 @@ import base64
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support import venvs
 from tests.support.index import Dist
 from tests.support.index import PackageIndex
 from tests.support.index import build_sdist
@@ -40,6 +42,15 @@ if TYPE_CHECKING:
 
 
 pytestmark = pytest.mark.e2e
+
+# Windows sends no process SIGINT or SIGTERM: Popen.send_signal terminates it
+# outright for SIGTERM, and refuses SIGINT (Ctrl-C goes to a whole console).
+NO_SIGNALS = pytest.mark.skipif(
+    sys.platform == "win32",
+    reason="Windows cannot send a process SIGINT or SIGTERM (Ctrl-C is a console's)",
+)
+# What the OS says of a connection to a port nobody listens on.
+REFUSED = "actively refused" if sys.platform == "win32" else "Connection refused"
 
 LOCKED = {
     "alpha",
@@ -158,7 +169,8 @@ def test_an_artifact_whose_hash_differs_from_the_lock_is_not_installed(
         assert filename in output
         assert "hash" in output.lower()
     assert dist.name not in names(installed_set(locked / ".venv"))
-    site_packages = next((locked / ".venv").glob("lib/python*/site-packages"))
+    site_packages = venvs.site_packages(locked / ".venv")
+    assert site_packages.is_dir()
     assert not (site_packages / dist.module).exists()
 
 
@@ -210,7 +222,7 @@ def test_connection_refused_fails_clearly_and_a_re_run_converges(
     assert f"All attempts to connect to 127.0.0.1:{port} failed." in broken.stdout or (
         # Poetry 2.0 shows urllib3's own account of it
         f"port={port}): Max retries exceeded" in broken.stdout
-        and "Connection refused" in broken.stdout
+        and REFUSED in broken.stdout
     )
     assert "Traceback" not in broken.stdout + broken.stderr
 
@@ -286,6 +298,7 @@ class TestCredentials:
                     assert not any(secret in content for secret in secrets), path
 
 
+@NO_SIGNALS
 @pytest.mark.usefixtures("restore_files")
 @pytest.mark.parametrize("installed_before", [0, 2, 5])
 @pytest.mark.parametrize(
@@ -326,7 +339,7 @@ def test_an_interrupted_install_converges_on_a_re_run(
     assert installed_set(locked / ".venv") == fragile.expected
     subprocess.run(
         [
-            str(locked / ".venv" / "bin" / "python"),
+            str(venvs.python(locked / ".venv")),
             "-c",
             f"import {', '.join(sorted(LOCKED))}",
         ],
@@ -335,7 +348,7 @@ def test_an_interrupted_install_converges_on_a_re_run(
 
 
 def dist_infos(directory: Path) -> list[Path]:
-    return list(directory.glob(".venv/lib/python*/site-packages/*.dist-info"))
+    return list(venvs.site_packages(directory / ".venv").glob("*.dist-info"))
 
 
 def uv_children(pid: int) -> list[int]:
@@ -353,6 +366,10 @@ def uv_children(pid: int) -> list[int]:
     return found
 
 
+@NO_SIGNALS
+@pytest.mark.skipif(
+    sys.platform != "linux", reason="finds uv's process through /proc (Linux's)"
+)
 @pytest.mark.usefixtures("restore_files")
 @pytest.mark.parametrize(
     "signal_", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"]
@@ -403,7 +420,7 @@ def test_a_package_left_half_installed_is_installed_again(
     installs = poetry.installing_with(installer)
     locked = lock_only_copy(fragile.template, tmp_path / "app")
     installs.run("install-locked", cwd=locked)
-    site_packages = next((locked / ".venv").glob("lib/python*/site-packages"))
+    site_packages = venvs.site_packages(locked / ".venv")
     (site_packages / "alpha-1.0.dist-info" / "INSTALLER").unlink()
     (site_packages / "alpha" / "__init__.py").unlink()
 

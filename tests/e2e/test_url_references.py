@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support import venvs
 from tests.support.git_server import create_repository
 from tests.support.index import Dist
 from tests.support.poetry_cli import installed_set
@@ -91,7 +92,9 @@ def test_parallel_workers_leave_no_package_without_its_direct_url(
     poetry.run("install-locked", cwd=locked, POETRY_INSTALLER_MAX_WORKERS="16")
 
     assert installed_set(locked / ".venv", locked) == expected
-    for record in (locked / ".venv").glob("lib/python*/site-packages/*/RECORD"):
+    records = list(venvs.site_packages(locked / ".venv").glob("*/RECORD"))
+    assert records
+    for record in records:
         if (record.parent / "direct_url.json").exists():
             assert f"{record.parent.name}/direct_url.json,," in record.read_text()
 

@@ -7,24 +7,35 @@ has nothing to do.)"""
 from __future__ import annotations
 
 import hashlib
+import sys
 
 from fnmatch import fnmatch
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support import venvs
 from tests.support.projects import lock_only_copy
 
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.support.poetry_cli import Poetry
 
 
-pytestmark = [pytest.mark.e2e, pytest.mark.differential]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.differential,
+    pytest.mark.skipif(
+        sys.platform != "linux",
+        reason="uv creates the virtualenv on Linux only: on macOS and Windows"
+        " virtualenv does, as without uv (uv_venv.py says why)",
+    ),
+]
 
-SITE = "lib/python3.*/site-packages"
+# A virtualenv's commands and packages, relative to it: bin, lib/python3.X/...
+BIN = venvs.scripts(Path("venv")).relative_to("venv").as_posix()
+SITE = venvs.site_packages(Path("venv")).relative_to("venv").as_posix()
 # What only one of the two writes: activation scripts for the shells it knows
 # (virtualenv 20 and 21 know different ones), and its own patch of the
 # interpreter's start-up where it thinks one is needed (a _virtualenv.pth and
@@ -34,8 +45,8 @@ SITE = "lib/python3.*/site-packages"
 UV_ONLY = (
     ".lock",
     "lib64",
-    "bin/*.bat",
-    "bin/activate*",
+    f"{BIN}/*.bat",
+    f"{BIN}/activate*",
     f"{SITE}/_virtualenv.*",
     f"{SITE}/__pycache__",
     f"{SITE}/pip-*.dist-info/REQUESTED",
@@ -43,9 +54,9 @@ UV_ONLY = (
 )
 VIRTUALENV_ONLY = (
     "include",
-    "bin/activate*",
-    "bin/deactivate.csh",
-    "bin/pip-3.*",
+    f"{BIN}/activate*",
+    f"{BIN}/deactivate.csh",
+    f"{BIN}/pip-3.*",
     f"{SITE}/pip-*.virtualenv",
     f"{SITE}/_virtualenv.*",
     f"{SITE}/__pycache__",
@@ -57,9 +68,9 @@ VIRTUALENV_ONLY = (
 OWN_WAY = (
     ".gitignore",
     "CACHEDIR.TAG",
-    "bin/activate*",
-    "bin/pip",
-    "bin/pip3*",
+    f"{BIN}/activate*",
+    f"{BIN}/pip",
+    f"{BIN}/pip3*",
     f"{SITE}/pip-*.dist-info/INSTALLER",
     f"{SITE}/pip-*.dist-info/RECORD",
     "pyvenv.cfg",
@@ -90,10 +101,15 @@ def unexpected(paths: set[str], expected: tuple[str, ...]) -> set[str]:
     }
 
 
+def configuration(venv: Path) -> dict[str, str]:
+    """pyvenv.cfg's settings."""
+    lines = (venv / "pyvenv.cfg").read_text(encoding="utf-8").splitlines()
+    return dict(line.split(" = ", 1) for line in lines if " = " in line)
+
+
 def settings(venv: Path) -> dict[str, str]:
     """What Poetry and the interpreter read of pyvenv.cfg."""
-    lines = (venv / "pyvenv.cfg").read_text().splitlines()
-    values = dict(line.split(" = ", 1) for line in lines if " = " in line)
+    values = configuration(venv)
     return {
         key: values[key].strip('"')
         for key in ("home", "include-system-site-packages", "prompt")
@@ -121,6 +137,9 @@ def test_uv_creates_the_virtualenv_poetry_would_create(
         )
         created[installer] = directory / ".venv"
         assert f"Creating virtualenv app in {directory / '.venv'}" in result.stderr
+    # Each tool signs the pyvenv.cfg it writes: uv made the one, virtualenv the other.
+    assert "uv" in configuration(created["uv"])
+    assert "uv" not in configuration(created["poetry"])
     by_uv, by_poetry = tree(created["uv"]), tree(created["poetry"])
 
     assert unexpected(by_uv.keys() - by_poetry.keys(), UV_ONLY) == set()

@@ -81,14 +81,20 @@ def write_committed() -> None:
             index.stop()
         COMMITTED.mkdir(parents=True, exist_ok=True)
         for name in FILES:
-            text = with_placeholders((root / "app" / name).read_text(), fixtures)
-            (COMMITTED / name).write_text(text)
+            text = (root / "app" / name).read_text(encoding="utf-8")
+            commit(COMMITTED / name, with_placeholders(text, fixtures))
     locker = Factory().create_poetry(COMMITTED).locker
-    lock = (COMMITTED / "poetry.lock").read_text()
+    lock = (COMMITTED / "poetry.lock").read_text(encoding="utf-8")
     old = next(line for line in lock.splitlines() if line.startswith("content-hash"))
     new = f'content-hash = "{locker._content_hash}"'
-    (COMMITTED / "poetry.lock").write_text(lock.replace(old, new))
+    commit(COMMITTED / "poetry.lock", lock.replace(old, new))
     assert Factory().create_poetry(COMMITTED).locker.is_fresh()
+
+
+def commit(path: Path, text: str) -> None:
+    """Write a committed file as Poetry writes it, whatever the platform: UTF-8,
+    with LF line endings (text mode would write CRLF on Windows)."""
+    path.write_text(text, encoding="utf-8", newline="\n")
 
 
 if __name__ == "__main__":

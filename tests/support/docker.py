@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -22,7 +23,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
-DOCKER = "/usr/bin/docker"
+# Debian's client where it is (scripts/docker-engine.sh installs it), else the
+# one on PATH.
+DOCKER = (
+    "/usr/bin/docker"
+    if Path("/usr/bin/docker").exists()
+    else shutil.which("docker") or "/usr/bin/docker"
+)
 ROOT = Path(__file__).resolve().parents[2]
 BASE_IMAGE = os.environ.get("BASE_IMAGE", "install-locked-test/bookworm-python:1")
 RECIPES = ROOT / "docs" / "examples"

@@ -22,7 +22,7 @@ GIT_ENV = {
     "GIT_COMMITTER_EMAIL": "tests@example.invalid",
     "GIT_AUTHOR_DATE": "2020-01-01T00:00:00Z",
     "GIT_COMMITTER_DATE": "2020-01-01T00:00:00Z",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_GLOBAL": os.devnull,
     "GIT_CONFIG_NOSYSTEM": "1",
 }
 
@@ -44,7 +44,8 @@ def create_repository(root: Path, name: str, files: dict[str, str], tag: str) ->
     work.mkdir(parents=True)
     for path, text in files.items():
         (work / path).parent.mkdir(parents=True, exist_ok=True)
-        (work / path).write_text(text)
+        # The same bytes on every platform (text mode would write CRLF on Windows).
+        (work / path).write_text(text, encoding="utf-8", newline="\n")
     git(work, "init", "-q", "-b", "main")
     git(work, "add", "-A")
     git(work, "commit", "-q", "-m", "initial")

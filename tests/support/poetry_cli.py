@@ -12,10 +12,13 @@ import tempfile
 
 from dataclasses import dataclass
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
+
+from tests.support import venvs
 
 
 if TYPE_CHECKING:
@@ -23,26 +26,31 @@ if TYPE_CHECKING:
 
 
 BIN = Path(sys.executable).parent
-POETRY = BIN / "poetry"
+POETRY = venvs.command(BIN, "poetry")
 ROOT = Path(__file__).resolve().parents[2]
 # Poetry 1.8 in a virtualenv of its own (scripts/setup-venv.sh: legacy_poetry),
 # which writes the lock-version 2.0 locks of Poetry 1.5 to 1.8.
-LEGACY_POETRY = ROOT / ".cache" / "poetry-1.8.5" / "bin" / "poetry"
+LEGACY_VENV = ROOT / ".cache" / "poetry-1.8.5"
+LEGACY_POETRY = venvs.command(venvs.scripts(LEGACY_VENV), "poetry")
 # The interpreter this suite runs on (its venv's base), which Poetry must find as
 # `python3` for the virtualenvs it creates: the matrix runs the suite on several.
-PYTHON = Path(sys.executable).resolve()
-PYTHON_BIN = Path(tempfile.mkdtemp(prefix="install-locked-python-"))
-atexit.register(shutil.rmtree, PYTHON_BIN, ignore_errors=True)
-for _name in ("python3", "python"):
-    (PYTHON_BIN / _name).symlink_to(PYTHON)
+# A venv's python.exe on Windows is a launcher, not a link to resolve.
+PYTHON = (
+    Path(getattr(sys, "_base_executable", sys.executable))
+    if venvs.WINDOWS
+    else Path(sys.executable).resolve()
+)
 
 # A background job's shell ignores SIGINT and SIGQUIT, and nohup SIGHUP; the
 # child inherits that. The commands under test get the default dispositions,
-# as from an interactive shell, whatever this process ignores.
+# as from an interactive shell, whatever this process ignores (of the signals
+# this platform has). Not on Windows, where os.execv starts another process
+# whose exit status is lost: there poetry runs directly.
 DEFAULT_SIGNALS = """
 import os, signal, sys
 for name in ("SIGINT", "SIGQUIT", "SIGHUP", "SIGTERM"):
-    signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if hasattr(signal, name):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
 os.execv(sys.argv[1], sys.argv[1:])
 """
 
@@ -59,6 +67,20 @@ print(json.dumps(rows))
 """
 
 Installed = frozenset[tuple[str, str, str]]
+
+
+@cache
+def python_on_path() -> Path:
+    """The directory that puts PYTHON first on the commands' PATH, made on first
+    use (not when collected): links named `python3` and `python` to it; on
+    Windows, where links need a privilege, the base interpreter's own directory."""
+    if venvs.WINDOWS:
+        return PYTHON.parent
+    directory = Path(tempfile.mkdtemp(prefix="install-locked-python-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    for name in ("python3", "python"):
+        (directory / name).symlink_to(PYTHON)
+    return directory
 
 
 @dataclass
@@ -103,7 +125,7 @@ class Poetry:
         # interpreter, never its venv.
         env["PATH"] = os.pathsep.join(
             [
-                str(PYTHON_BIN),
+                str(python_on_path()),
                 *(p for p in env.get("PATH", "").split(os.pathsep) if Path(p) != BIN),
             ]
         )
@@ -115,6 +137,10 @@ class Poetry:
             PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
             COLUMNS="200",
         )
+        if venvs.WINDOWS:
+            # Poetry (cleo) writes to its standard streams in their encoding: on
+            # Windows, redirected, the ANSI code page. What run() reads is UTF-8.
+            env["PYTHONIOENCODING"] = "utf-8"
         env.update(self.extra_env)
         env.update(overrides)
         return env
@@ -133,7 +159,7 @@ class Poetry:
             cwd=cwd,
             env=self.env(**{**(env or {}), **overrides}),
             capture_output=True,
-            text=True,
+            encoding="utf-8",
             timeout=600,
         )
         if check and result.returncode != 0:
@@ -146,6 +172,8 @@ class Poetry:
     def command(self, *args: str) -> list[str]:
         """`poetry --no-ansi -n ARGS`, started with default signal dispositions."""
         poetry = [str(self.executable), "--no-ansi", "-n", *args]
+        if venvs.WINDOWS:
+            return poetry
         return [sys.executable, "-I", "-S", "-c", DEFAULT_SIGNALS, *poetry]
 
 
@@ -156,10 +184,10 @@ def installed_set(venv: Path, project_root: Path | None = None) -> Installed:
     copies of a project compare equal.
     """
     output = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", INSTALLED_SET_SCRIPT],
+        [str(venvs.python(venv)), "-c", INSTALLED_SET_SCRIPT],
         check=True,
         capture_output=True,
-        text=True,
+        encoding="utf-8",  # JSON's ASCII, whatever the locale
     ).stdout
     rows = set()
     for name, version, direct_url in json.loads(output):

@@ -72,8 +72,11 @@ def write_wheel(
     filename = f"{dist}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(Path(directory) / filename, "w") as archive:
         for path, text in sorted(contents.items()):
-            # A fixed timestamp keeps the bytes, hence the hash, reproducible.
-            archive.writestr(zipfile.ZipInfo(path, (2020, 1, 1, 0, 0, 0)), text)
+            # A fixed timestamp keeps the bytes, hence the hash, reproducible;
+            # and a fixed system (zipfile records Windows' as 0, Unix's as 3).
+            member = zipfile.ZipInfo(path, (2020, 1, 1, 0, 0, 0))
+            member.create_system = 3
+            archive.writestr(member, text)
     return filename
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import tomlkit
+import yaml
 
 
 pytestmark = pytest.mark.docs
@@ -83,3 +84,15 @@ def test_benchmarks_md_shows_the_measured_rebuild_table() -> None:
 
     docs = (ROOT / "docs" / "benchmarks.md").read_text()
     assert table(json.loads(RESULTS.read_text())) in docs
+
+
+def test_the_macos_and_windows_jobs_run_the_newest_tested_poetry() -> None:
+    """On Python 3.11 and 3.13; the Linux job runs the whole matrix."""
+    setup = (ROOT / "scripts" / "setup-venv.sh").read_text()
+    newest = re.search(r"^POETRY_NEWEST=(\S+)$", setup, re.MULTILINE)
+    assert newest is not None
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    portable = workflow["jobs"]["portable"]
+    assert portable["env"]["POETRY_VERSION"] == newest.group(1)
+    assert portable["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
+    assert portable["strategy"]["matrix"]["python"] == ["3.11", "3.13"]

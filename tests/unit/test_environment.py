@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from pathlib import Path
@@ -147,8 +148,9 @@ def test_an_active_virtualenv_with_a_python_the_lock_does_not_allow(
     disallow_this_python(directory)
     with pytest.raises(
         InstallLockedError,
-        match=rf"^The active virtualenv {active} has Python 3\.\d+\.\d+, which"
-        r" python-versions >=3\.99 in poetry\.lock does not allow: deactivate it,",
+        match=rf"^The active virtualenv {re.escape(str(active))} has Python"
+        r" 3\.\d+\.\d+, which python-versions >=3\.99 in poetry\.lock does not"
+        r" allow: deactivate it,",
     ):
         select(directory)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING
 
 import pytest
@@ -173,5 +175,7 @@ def test_a_lock_of_poetry_1x_alone_is_refused_naming_both_ways_on(
 
 
 def test_a_missing_lock_says_where_it_was_looked_for(tmp_path: Path) -> None:
-    with pytest.raises(InstallLockedError, match=f"^No poetry.lock in {tmp_path}: "):
+    with pytest.raises(
+        InstallLockedError, match=rf"^No poetry\.lock in {re.escape(str(tmp_path))}: "
+    ):
         read_lock_file(tmp_path / "poetry.lock")

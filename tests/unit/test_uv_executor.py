@@ -41,12 +41,15 @@ PRIVATE = "http://index.invalid/private/simple"
 
 STAND_IN = f"""#!{sys.executable}
 import json, os, sys
-with open(os.environ["STAND_IN_LOG"], "a") as log:
+with open(os.environ["STAND_IN_LOG"], "a", encoding="utf-8") as log:
     environment = {{k: v for k, v in os.environ.items() if k.startswith("UV_")}}
     log.write(json.dumps([sys.argv[1:], sys.stdin.read(), environment]) + "\\n")
 sys.stderr.write(os.environ.get("STAND_IN_ERRORS", ""))
 sys.exit(int(os.environ.get("STAND_IN_STATUS", "0")))
 """
+# Windows starts no script by its shebang: there the stand-in is a batch file
+# that runs the script with this interpreter, passing its arguments on.
+WINDOWS_LAUNCHER = f'@"{sys.executable}" "%~dp0uv.py" %*\r\n'
 
 
 class Uv:
@@ -54,9 +57,14 @@ class Uv:
     and the UV_* variables it got."""
 
     def __init__(self, directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.path = directory / "uv"
-        self.path.write_text(STAND_IN)
-        self.path.chmod(self.path.stat().st_mode | stat.S_IEXEC)
+        if sys.platform == "win32":
+            (directory / "uv.py").write_text(STAND_IN, encoding="utf-8")
+            self.path = directory / "uv.cmd"
+            self.path.write_text(WINDOWS_LAUNCHER, encoding="utf-8", newline="")
+        else:
+            self.path = directory / "uv"
+            self.path.write_text(STAND_IN, encoding="utf-8")
+            self.path.chmod(self.path.stat().st_mode | stat.S_IEXEC)
         self.log = directory / "calls.jsonl"
         monkeypatch.setenv("STAND_IN_LOG", str(self.log))
 
@@ -64,7 +72,8 @@ class Uv:
     def calls(self) -> list[tuple[list[str], str, dict[str, str]]]:
         if not self.log.exists():
             return []
-        return [tuple(json.loads(line)) for line in self.log.read_text().splitlines()]
+        lines = self.log.read_text(encoding="utf-8").splitlines()
+        return [tuple(json.loads(line)) for line in lines]
 
 
 @pytest.fixture
