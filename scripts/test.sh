@@ -50,11 +50,14 @@ legacy_poetry || fail "test.sh: could not set up Poetry $POETRY_LEGACY"
 "$VENV/bin/ruff" check . || FAILED=1
 "$VENV/bin/ruff" format --check . || FAILED=1
 "$VENV/bin/mypy" || FAILED=1
+# The workflows, against GitHub's schema (which check-jsonschema carries).
+"$VENV/bin/check-jsonschema" --builtin-schema vendor.github-workflows \
+    "$ROOT"/.github/workflows/*.yml || FAILED=1
 # The release: an sdist and a wheel that pass twine check.
 rm -rf "$ROOT/.cache/dist"
 { "$VENV/bin/python" -m build -q -o "$ROOT/.cache/dist" . >/dev/null &&
     "$VENV/bin/twine" check --strict "$ROOT"/.cache/dist/*; } || FAILED=1
-SUMMARY+=("$([ $FAILED = 0 ] && echo PASS || echo FAIL)  ruff, ruff format, mypy, build, twine check")
+SUMMARY+=("$([ $FAILED = 0 ] && echo PASS || echo FAIL)  ruff, ruff format, mypy, workflow schema, build, twine check")
 
 # The README's first command on a fresh clone: the demo, run in a copy of the
 # tree that has no .venv and no caches, must set up everything it needs itself.
