@@ -33,7 +33,7 @@ REPLACE_TRIES = 10
 REPLACE_PAUSE = 0.1
 
 
-def write_file(path: Path, text: str, *, platform: str = sys.platform) -> None:
+def write_file(path: Path, text: str) -> None:
     """Write `text` to `path`, its directory created: whole, or not at all.
 
     A slice half-written into a build stage would be worse than none, so the
@@ -51,7 +51,7 @@ def write_file(path: Path, text: str, *, platform: str = sys.platform) -> None:
         umask = os.umask(0)
         os.umask(umask)
         temporary.chmod(0o666 & ~umask)
-        replace(temporary, path, platform=platform)
+        replace(temporary, path)
     except OSError as e:
         raise InstallLockedError(
             f"Cannot write the slice to {path}: {e.strerror or e}."

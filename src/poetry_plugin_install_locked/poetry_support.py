@@ -145,6 +145,8 @@ INTERNALS = (
     Internal(Authenticator, "get"),
     Internal(Authenticator, "get_credentials_for_url"),
     Internal(Authenticator, "get_session", ("url",)),
+    Internal(Authenticator, "delete_cache"),
+    Internal(RepositoryPool, "repository"),
     Internal(HTMLPage, "__init__", ("url", "content")),
     Internal(SimpleJsonPage, "__init__", ("url", "content")),
     Internal(LinkSource, "links_for_version"),
@@ -218,6 +220,14 @@ def page_headers(repository: HTTPRepository) -> dict[str, str]:
     JSON preferred; before, none (an index's HTML, with each file's hash)."""
     headers = getattr(repository, "_get_prefer_json_header", None)
     return dict(headers()) if headers is not None else {}
+
+
+def requests_timeout() -> int:
+    """How long Poetry waits for an index (POETRY_REQUESTS_TIMEOUT); its
+    default where a Poetry keeps it elsewhere."""
+    from poetry.utils import constants
+
+    return int(getattr(constants, "REQUESTS_TIMEOUT", 15))
 
 
 def ensure_project_plugins(poetry: Poetry, io: IO) -> None:

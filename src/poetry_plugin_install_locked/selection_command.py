@@ -107,8 +107,10 @@ class SelectionCommand(GroupCommand):
         raise NotImplementedError
 
     def warn(self, warning: str | None) -> None:
+        """One line, as an error is: a warning names the lock's own text too."""
         if warning is not None:
-            self.line_error(f"<warning>Warning: {warning}</warning>")
+            message = Formatter.escape(" ".join(warning.split()))
+            self.line_error(f"<warning>Warning: {message}</warning>")
 
     @property
     def chose_groups(self) -> bool:

@@ -15,12 +15,16 @@ The first lookup that fails stops the rest: none starts after it.
 
 from __future__ import annotations
 
-import concurrent.futures
+import queue
+import threading
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
+
+import requests
 
 from cleo.formatters.formatter import Formatter
 from poetry.core.constraints.version import Version
@@ -28,17 +32,16 @@ from poetry.core.packages.utils.link import Link
 from poetry.repositories.http_repository import HTTPRepository
 from poetry.repositories.link_sources.html import HTMLPage
 from poetry.repositories.link_sources.json import SimpleJsonPage
-from poetry.utils.constants import REQUESTS_TIMEOUT
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.package_sources import PYPI_URL
 from poetry_plugin_install_locked.poetry_support import page_headers
+from poetry_plugin_install_locked.poetry_support import requests_timeout
 
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from collections.abc import Sequence
-
-    import requests
 
     from poetry.poetry import Poetry
     from poetry.repositories.link_sources.base import LinkSource
@@ -46,12 +49,16 @@ if TYPE_CHECKING:
     from poetry_plugin_install_locked.lock_file import LockedPackage
     from poetry_plugin_install_locked.lock_file import PackageKey
 
+    # What a lookup answers: what the index serves, or why it could not say.
+    Answer = tuple[dict[PackageKey, "Served"], InstallLockedError | None]
+
 
 PYPI_RELEASE = "https://pypi.org/pypi/{name}/{version}/json"
 JSON_PAGE = "application/vnd.pypi.simple.v1+json"
 # A page asked again, rather than reused: revalidated with the index.
 FRESH = {"Cache-Control": "max-age=0"}
 SSH_SCHEMES = ("ssh", "git+ssh")
+TIMEOUT = requests_timeout()
 
 
 @dataclass(frozen=True)
@@ -93,20 +100,70 @@ def look_up(
         page.repository.session.get_session(page.url)
     workers = max(1, min(poetry.config.installer_max_workers, len(pages)))
     served: dict[PackageKey, Served] = {}
-    pool = concurrent.futures.ThreadPoolExecutor(workers)
-    try:
-        futures = [pool.submit(_look_up_page, page) for page in pages]
-        for future in concurrent.futures.as_completed(futures):
-            served.update(future.result())
-    finally:
-        # After a failure: none of the pending lookups starts, and only the
-        # current requests are waited for.
-        pool.shutdown(wait=True, cancel_futures=True)
+    for found in Lookups(pages, workers):
+        served.update(found)
     return served
 
 
+class Lookups:
+    """The pages looked up by `workers` threads, their answers as they come.
+
+    The first failure stops the rest: no lookup starts after it, and only the
+    current requests are waited for. Ctrl-C waits for none: the threads are
+    daemons, which end with the process.
+    """
+
+    def __init__(self, pages: list[Page], workers: int) -> None:
+        self._pages: queue.SimpleQueue[Page] = queue.SimpleQueue()
+        for page in pages:
+            self._pages.put(page)
+        self._count = len(pages)
+        self._answers: queue.SimpleQueue[Answer] = queue.SimpleQueue()
+        self._stopped = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._work, daemon=True) for _ in range(workers)
+        ]
+
+    def __iter__(self) -> Iterator[dict[PackageKey, Served]]:
+        for thread in self._threads:
+            thread.start()
+        try:
+            for _ in range(self._count):
+                found, error = self._next()
+                if error is not None:
+                    raise error
+                yield found
+        except InstallLockedError:
+            self._stopped.set()
+            for thread in self._threads:
+                thread.join()
+            raise
+        finally:
+            self._stopped.set()
+
+    def _next(self) -> Answer:
+        while True:  # in short waits, so that Ctrl-C is heard (on Windows too)
+            try:
+                return self._answers.get(timeout=0.1)
+            except queue.Empty:
+                continue
+
+    def _work(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                page = self._pages.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self._answers.put((_look_up_page(page, self._stopped), None))
+            except InstallLockedError as e:
+                self._answers.put(({}, e))
+            except Exception as e:  # noqa: BLE001 - reported in the main thread
+                self._answers.put(({}, _failure(page, f"{type(e).__name__}: {e}")))
+
+
 def _pages(poetry: Poetry, packages: Sequence[LockedPackage]) -> list[Page]:
-    by_url: dict[str, Page] = {}
+    by_url: dict[tuple[str, str], Page] = {}
     for package in packages:
         source = package.index_name
         assert source is not None
@@ -115,11 +172,11 @@ def _pages(poetry: Poetry, packages: Sequence[LockedPackage]) -> list[Page]:
             url = PYPI_RELEASE.format(name=package.name, version=package.version)
         else:
             url = f"{repository.url.rstrip('/')}/{package.name}/"
-        page = by_url.get(url)
+        page = by_url.get((source, url))
         packages_of_page = (*page.packages, package) if page else (package,)
         release = package.source is None
         source_url = package.source.url if package.source else PYPI_URL
-        by_url[url] = Page(
+        by_url[source, url] = Page(
             source, source_url, repository, url, packages_of_page, release
         )
     return list(by_url.values())
@@ -142,11 +199,13 @@ def _repository(poetry: Poetry, source: str, package: LockedPackage) -> HTTPRepo
     return repository
 
 
-def _look_up_page(page: Page) -> dict[PackageKey, Served]:
+def _look_up_page(page: Page, stopped: threading.Event) -> dict[PackageKey, Served]:
     response = _get(page, fresh=False)
     served = _served(page, response)
     reused = getattr(response, "from_cache", False)
     if reused and any(s.missing or _contradicted(p, s) for p, s in served):
+        if stopped.is_set():  # another lookup failed: no request starts now
+            return {}
         served = _served(page, _get(page, fresh=True))
     for package, found in served:
         what = f"{package.pretty_name} {package.version}: {page.where} serves"
@@ -169,11 +228,19 @@ def _get(page: Page, *, fresh: bool) -> requests.Response:
     headers = {} if page.release else page_headers(page.repository)
     if fresh:
         headers.update(FRESH)
+    session = page.repository.session
     try:
-        return page.repository.session.get(
-            page.url, raise_for_status=False, timeout=REQUESTS_TIMEOUT, headers=headers
-        )
-    except Exception as e:
+        try:
+            return session.get(
+                page.url, raise_for_status=False, timeout=TIMEOUT, headers=headers
+            )
+        except requests.exceptions.TooManyRedirects:
+            # A redirect loop of the cache's, as Poetry mends it: asked anew.
+            session.delete_cache(page.url)
+            return session.get(
+                page.url, raise_for_status=False, timeout=TIMEOUT, headers=headers
+            )
+    except Exception as e:  # requests', urllib3's and Poetry's errors
         raise _failure(page, " ".join(Formatter().remove_format(str(e)).split())) from e
 
 
@@ -198,8 +265,9 @@ def _served(
         raise _failure(page, f"{answer}: {hint}")
     try:
         links = _links(page, response)
-    except ValueError as e:
-        raise _failure(page, f"its page cannot be read ({e})") from e
+    except (KeyError, TypeError, ValueError) as e:
+        reason = f"its page cannot be read ({type(e).__name__}: {e})"
+        raise _failure(page, reason) from e
     return [(package, _of(package, links[package.key])) for package in page.packages]
 
 
@@ -255,14 +323,24 @@ def _contradicted(package: LockedPackage, served: Served) -> str | None:
 
 def _failure(page: Page, reason: str) -> InstallLockedError:
     names = ", ".join(f"{p.pretty_name} {p.version}" for p in page.packages)
-    reason = scrubbed(reason, page).rstrip(".")
+    reason = scrubbed(reason, page.source_url, page.url, page.repository.url)
+    reason = reason.rstrip(".")
     return InstallLockedError(f"Cannot look up {names} in {page.where}: {reason}.")
 
 
-def scrubbed(text: str, page: Page) -> str:
-    """`text` with the source's password, if its URL holds one, masked."""
-    password = urlsplit(page.source_url).password
-    return text.replace(password, "****") if password else text
+def scrubbed(text: str, *urls: str) -> str:
+    """`text` with the credentials the `urls` hold taken out (a netloc's) or
+    masked (anywhere else): a token can be a URL's user as well as its password."""
+    for url in urls:
+        parts = urlsplit(url)
+        userinfo, at, _ = parts.netloc.rpartition("@")
+        if not at:
+            continue
+        text = text.replace(f"{userinfo}@", "")
+        for secret in (parts.username, parts.password):
+            if secret:
+                text = text.replace(secret, "****").replace(unquote(secret), "****")
+    return text
 
 
 def without_credentials(url: str) -> str:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,7 +24,6 @@ from tests.support.index import PackageIndex
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 
 PUBLIC, PRIVATE = "local", "private"
@@ -356,3 +357,75 @@ def test_credentials_a_source_refuses_are_not_printed(
         f" for source {PRIVATE} (http-basic.{PRIVATE}, POETRY_HTTP_BASIC_*,"
         " keyring).\n"
     )
+
+
+def test_a_token_in_a_sources_url_is_in_no_message(
+    index: PackageIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token is a URL's user as often as its password (`https://TOKEN@host`):
+    an index that cannot be reached is named by its host alone."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    token = "glpat-Xa9tok3n"
+    table = package(index, PUBLIC, "pkg01").replace(
+        index.simple_url(PUBLIC), f"http://{token}@127.0.0.1:{port}/simple/"
+    )
+    write_lock(tmp_path / "app", table)
+    status, output, errors = slice_(tmp_path / "app", monkeypatch)
+
+    assert (status, output) == (1, "")
+    assert token not in errors
+    assert errors.startswith(
+        f"Cannot look up pkg01 1.0 in source {PUBLIC} (http://127.0.0.1:{port}/simple/): "
+    )
+    assert len(errors.splitlines()) == 1
+
+
+EXPECTED = Path(__file__).parent / "expected" / "pylock.toml"
+
+
+def golden_lock(index: PackageIndex, directory: Path) -> None:
+    """Packages of a private source (credentials from Poetry's variables) and
+    a public one, with an sdist, markers per group and an extra."""
+    index.add(PUBLIC, Dist("pkg03", "1.0", sdist_only=True))
+    tables = [
+        package(index, PUBLIC, "pkg01").replace(
+            'groups = ["main"]',
+            'groups = ["main", "dev"]\nmarkers = {dev = "python_version >= \\"3.10\\""}',
+        ),
+        package(index, PUBLIC, "pkg02").replace(
+            "optional = false", 'optional = true\nmarkers = "extra == \\"fast\\""'
+        ),
+        package(index, PUBLIC, "pkg03"),
+        package(index, PRIVATE, "secret").replace(f"{USER}:{PASSWORD}@", ""),
+    ]
+    sdist = index.root / PUBLIC / "files" / "pkg03-1.0.tar.gz"
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    tables[2] = tables[2].replace(
+        "files = [\n",
+        f'files = [\n    {{file = "{sdist.name}", hash = "sha256:{digest}"}},\n',
+    )
+    write_lock(directory, *tables)
+    text = (directory / "poetry.lock").read_text()
+    (directory / "poetry.lock").write_text(
+        text.replace("\n[metadata]", '\n[extras]\nfast = ["pkg02"]\n\n[metadata]')
+    )
+
+
+def test_the_file_is_what_the_serial_lookups_wrote(
+    index: PackageIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Byte for byte what lock-slice wrote when it asked one page at a time
+    (tests/command/expected/pylock.toml: 0.1.0's serial lookups wrote it), but
+    for the index's address."""
+    golden_lock(index, tmp_path / "app")
+    monkeypatch.setenv(f"POETRY_HTTP_BASIC_{PRIVATE.upper()}_USERNAME", USER)
+    monkeypatch.setenv(f"POETRY_HTTP_BASIC_{PRIVATE.upper()}_PASSWORD", PASSWORD)
+    status, _, errors = slice_(
+        tmp_path / "app", monkeypatch, "--all-groups", "-E", "fast", workers=6
+    )
+
+    assert (status, errors) == (0, "")
+    expected = EXPECTED.read_text(encoding="utf-8").replace("{index}", index.url)
+    assert written(tmp_path / "app") == expected
