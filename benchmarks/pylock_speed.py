@@ -18,7 +18,8 @@ lock. Wall time from a launcher's start to its end, and the index's requests.
     .venv/bin/python benchmarks/pylock_speed.py [--rounds N] [--latency S]
         [--baseline COMMIT]
 
-With --baseline, lock-slice also runs with the plugin of that commit.
+With --baseline, lock-slice also runs with the plugin of that commit (cold and
+warm).
 """
 
 from __future__ import annotations
@@ -84,7 +85,9 @@ class Contender:
         }
 
 
-def prepare(work: Path, index: PackageIndex, baseline: Path | None) -> list[Contender]:
+def prepare(
+    work: Path, index: PackageIndex, baseline: tuple[str, Path] | None
+) -> list[Contender]:
     """The large workload locked against the local index, and the contenders."""
     poetry = Poetry(work / "resolve-home", {})
     dists = download_distributions(WORKLOAD, WORKLOADS[WORKLOAD], poetry)
@@ -123,11 +126,12 @@ def prepare(work: Path, index: PackageIndex, baseline: Path | None) -> list[Cont
         ),
     ]
     if baseline is not None:
-        command = [str(baseline), *contenders[0].command[1:]]
+        baseline_label, poetry_of_baseline = baseline
+        command = [str(poetry_of_baseline), *contenders[0].command[1:]]
         contenders.insert(
             1,
             Contender(
-                "lock-slice (baseline)",
+                f"lock-slice @ {baseline_label}",
                 directory("baseline", "poetry.lock"),
                 work / "baseline" / "home",
                 command,
@@ -168,7 +172,9 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--baseline", metavar="COMMIT")
     args = parser.parse_args()
-    baseline = baseline_poetry(args.baseline) if args.baseline else None
+    baseline = (
+        (args.baseline, baseline_poetry(args.baseline)) if args.baseline else None
+    )
 
     work = Path(tempfile.mkdtemp(prefix="pylock-speed-"))
     index = PackageIndex(work / "index")
@@ -198,8 +204,7 @@ def main() -> int:
         "rounds": args.rounds,
         "runs": runs,
     }
-    if baseline is None:
-        RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     print(f"\n{table(results)}\n")
     return 0
 

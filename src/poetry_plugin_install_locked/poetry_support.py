@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
+from cachecontrol.adapter import CacheControlAdapter
+from cachecontrol.controller import CacheController
 from poetry.config.config import Config
 from poetry.console.application import Application
 from poetry.console.commands.group_command import GroupCommand
@@ -50,6 +52,8 @@ from poetry_plugin_install_locked.exceptions import unsupported_poetry_message
 
 
 if TYPE_CHECKING:
+    import requests
+
     from cleo.io.inputs.option import Option
     from cleo.io.io import IO
     from poetry.poetry import Poetry
@@ -146,6 +150,10 @@ INTERNALS = (
     Internal(Authenticator, "get_credentials_for_url"),
     Internal(Authenticator, "get_session", ("url",)),
     Internal(Authenticator, "delete_cache"),
+    # Poetry's HTTP cache, asked what it holds fresh without a request.
+    Internal(CacheControlAdapter, "build_response", ("request", "from_cache")),
+    Internal(CacheControlAdapter, "controller", instance=True),
+    Internal(CacheController, "cached_request", ("request",)),
     Internal(RepositoryPool, "repository"),
     Internal(HTMLPage, "__init__", ("url", "content")),
     Internal(SimpleJsonPage, "__init__", ("url", "content")),
@@ -220,6 +228,24 @@ def page_headers(repository: HTTPRepository) -> dict[str, str]:
     JSON preferred; before, none (an index's HTML, with each file's hash)."""
     headers = getattr(repository, "_get_prefer_json_header", None)
     return dict(headers()) if headers is not None else {}
+
+
+def fresh_in_cache(
+    session: requests.Session, request: requests.PreparedRequest
+) -> requests.Response | None:
+    """The response Poetry's HTTP cache (CacheControl) holds for `request`
+    while the server lets it stay fresh, without asking the server; None where
+    it holds none, or a stale one, or Poetry caches nothing (--no-cache)."""
+    adapter = session.get_adapter(request.url or "")
+    if not isinstance(adapter, CacheControlAdapter):
+        return None
+    try:
+        cached = adapter.controller.cached_request(request)
+    except Exception:  # noqa: BLE001 - a damaged entry: the server is asked
+        return None
+    if not cached:
+        return None
+    return adapter.build_response(request, cached, from_cache=True)
 
 
 def requests_timeout() -> int:

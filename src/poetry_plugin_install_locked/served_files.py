@@ -35,6 +35,7 @@ from poetry.repositories.link_sources.json import SimpleJsonPage
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.package_sources import PYPI_URL
+from poetry_plugin_install_locked.poetry_support import fresh_in_cache
 from poetry_plugin_install_locked.poetry_support import page_headers
 from poetry_plugin_install_locked.poetry_support import requests_timeout
 
@@ -98,11 +99,39 @@ def look_up(
     for page in pages:  # credentials and sessions, made here, not in the workers
         page.repository.session.get_credentials_for_url(page.url)
         page.repository.session.get_session(page.url)
-    workers = max(1, min(poetry.config.installer_max_workers, len(pages)))
     served: dict[PackageKey, Served] = {}
-    for found in Lookups(pages, workers):
+    asked = []
+    for page in pages:  # what the cache holds fresh is read here, in turn
+        found = _fresh_in_cache(page)
+        if found is None:
+            asked.append(page)
+        else:
+            served.update(found)
+    workers = max(1, min(poetry.config.installer_max_workers, len(asked)))
+    for found in Lookups(asked, workers):
         served.update(found)
     return served
+
+
+def _fresh_in_cache(page: Page) -> dict[PackageKey, Served] | None:
+    """What the page Poetry's cache holds says, where the index let it stay
+    fresh (its max-age) and it names every locked file with the lock's hash;
+    else None: the page is asked of the index. Read in this thread, as reading
+    many from threads would only contend for the interpreter."""
+    session = page.repository.session.get_session(page.url)
+    request = session.prepare_request(
+        requests.Request("GET", page.url, headers=_headers(page))
+    )
+    response = fresh_in_cache(session, request)
+    if response is None:
+        return None
+    try:
+        served = _served(page, response)
+    except InstallLockedError:
+        return None  # the index is asked, and says
+    if any(s.missing or _contradicted(p, s) for p, s in served):
+        return None
+    return {package.key: found for package, found in served}
 
 
 class Lookups:
@@ -223,11 +252,13 @@ def _look_up_page(page: Page, stopped: threading.Event) -> dict[PackageKey, Serv
     return {package.key: found for package, found in served}
 
 
-def _get(page: Page, *, fresh: bool) -> requests.Response:
+def _headers(page: Page) -> dict[str, str]:
     # Poetry asks PyPI's JSON API with no headers of its own.
-    headers = {} if page.release else page_headers(page.repository)
-    if fresh:
-        headers.update(FRESH)
+    return {} if page.release else page_headers(page.repository)
+
+
+def _get(page: Page, *, fresh: bool) -> requests.Response:
+    headers = {**_headers(page), **(FRESH if fresh else {})}
     session = page.repository.session
     try:
         try:
