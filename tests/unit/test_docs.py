@@ -96,3 +96,11 @@ def test_the_macos_and_windows_jobs_run_the_newest_tested_poetry() -> None:
     assert portable["env"]["POETRY_VERSION"] == newest.group(1)
     assert portable["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
     assert portable["strategy"]["matrix"]["python"] == ["3.11", "3.13"]
+
+
+def test_benchmarks_md_shows_the_measured_pylock_table() -> None:
+    from benchmarks.pylock_speed import RESULTS
+    from benchmarks.pylock_speed import table
+
+    docs = (ROOT / "docs" / "benchmarks.md").read_text()
+    assert table(json.loads(RESULTS.read_text())) in docs
