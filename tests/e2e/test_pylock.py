@@ -283,7 +283,8 @@ def test_a_package_whose_files_the_source_no_longer_serves_is_one_line_and_no_fi
 
     assert result.returncode == 1
     assert result.stderr == (
-        f"alpha 1.0: source local ({index.simple_url(PUBLIC)}) serves none of its"
+        f"alpha 1.0: source local ({index.simple_url(PUBLIC).rstrip('/')}) serves"
+        " none of its"
         " locked files (alpha-1.0-py3-none-any.whl): run `poetry lock` if they were"
         " removed, or check the source's settings and credentials.\n"
     )
@@ -306,7 +307,7 @@ def test_a_source_that_refuses_the_credentials_is_said(
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == (
         f"Cannot look up secretpkg 1.0 in source {PRIVATE}"
-        f" ({fixtures.index.simple_url(PRIVATE)}): its page answers HTTP 401"
+        f" ({fixtures.index.simple_url(PRIVATE).rstrip('/')}): its page answers HTTP 401"
         f" Unauthorized: check the credentials Poetry has for source {PRIVATE}"
         f" (http-basic.{PRIVATE}, POETRY_HTTP_BASIC_*, keyring).\n"
     )
