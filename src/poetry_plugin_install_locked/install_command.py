@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
     from packaging.utils import NormalizedName
     from poetry.installation.installer import Installer
+    from poetry.utils.env import Env
 
 
 class InstallLockedCommand(SelectionCommand):
@@ -104,18 +105,7 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         if announcement := project.announce(groups):
             self.line(announcement)
         self.warn(project.selection_warning(self.chose_groups))
-        compile_bytecode = self.option("compile")
-        installer = create_installer(
-            self.io,
-            env,
-            poetry,
-            project.installer_root(env, sync=self.option("sync")),
-            project.installer_config,
-            deferral=UvExecutor(uv, poetry, env, self.io, compile_bytecode)
-            if uv
-            else None,
-        )
-        self._set_options(installer, groups, extras)
+        installer = self._installer(env, uv, groups, extras)
         try:
             status = installer.run()
         except ValueError as e:
@@ -130,9 +120,26 @@ default: narrow them with <info>--only main</> or <info>--without</>.
     def installer(self) -> str:
         return installer_choice(self.option("installer"))
 
-    def _set_options(
-        self, installer: Installer, groups: set[NormalizedName], extras: list[str]
-    ) -> None:
+    def _installer(
+        self,
+        env: Env,
+        uv: UvSetup | None,
+        groups: set[NormalizedName],
+        extras: list[str],
+    ) -> Installer:
+        """Poetry's installer, as `poetry install` builds it, with the options."""
+        project, poetry = self.project, self.poetry
+        deferral = (
+            UvExecutor(uv, poetry, env, self.io, self.option("compile")) if uv else None
+        )
+        installer = create_installer(
+            self.io,
+            env,
+            poetry,
+            project.installer_root(env, sync=self.option("sync")),
+            project.installer_config,
+            deferral=deferral,
+        )
         installer.extras(extras)
         installer.only_groups(groups)
         installer.skip_directory(self.option("no-directory"))
@@ -140,3 +147,4 @@ default: narrow them with <info>--only main</> or <info>--without</>.
         installer.requires_synchronization(self.option("sync"))
         installer.executor.enable_bytecode_compilation(self.option("compile"))
         installer.verbose(self.io.is_verbose())
+        return installer
