@@ -96,9 +96,6 @@ def look_up(
 ) -> dict[PackageKey, Served]:
     """What the index of each package from one serves of its locked files."""
     pages = _pages(poetry, packages)
-    for page in pages:  # credentials and sessions, made here, not in the workers
-        page.repository.session.get_credentials_for_url(page.url)
-        page.repository.session.get_session(page.url)
     served: dict[PackageKey, Served] = {}
     asked = []
     for page in pages:  # what the cache holds fresh is read here, in turn
@@ -107,6 +104,9 @@ def look_up(
             asked.append(page)
         else:
             served.update(found)
+    for page in asked:  # credentials and sessions, made here, not in the workers
+        page.repository.session.get_credentials_for_url(page.url)
+        page.repository.session.get_session(page.url)
     workers = max(1, min(poetry.config.installer_max_workers, len(asked)))
     for found in Lookups(asked, workers):
         served.update(found)

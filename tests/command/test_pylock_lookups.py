@@ -9,14 +9,19 @@ from __future__ import annotations
 import hashlib
 import re
 import socket
+import threading
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import ClassVar
 
+import keyring
 import pytest
 
 from cleo.testers.application_tester import ApplicationTester
+from keyring.backend import KeyringBackend
 from poetry.console.application import Application
+from poetry.utils.password_manager import PoetryKeyring
 
 from tests.support.index import Dist
 from tests.support.index import PackageIndex
@@ -429,3 +434,46 @@ def test_the_file_is_what_the_serial_lookups_wrote(
     assert (status, errors) == (0, "")
     expected = EXPECTED.read_text(encoding="utf-8").replace("{index}", index.url)
     assert written(tmp_path / "app") == expected
+
+
+class RecordingKeyring(KeyringBackend):
+    """A keyring that holds nothing, and records which thread asked it."""
+
+    priority = 1
+    threads: ClassVar[list[int]] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.threads.append(threading.get_ident())
+        return None
+
+    def get_credential(self, service: str, username: str | None) -> None:
+        self.threads.append(threading.get_ident())
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise NotImplementedError
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise NotImplementedError
+
+
+def test_the_keyring_is_asked_from_the_main_thread_alone(
+    index: PackageIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keyring backends (D-Bus, the macOS keychain) are not made for threads:
+    the credentials of every page are looked up before the lookups start."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(RecordingKeyring())  # type: ignore[no-untyped-call]
+    cached = getattr(PoetryKeyring.is_available, "cache_clear", None)
+    if cached is not None:
+        cached()
+    RecordingKeyring.threads.clear()
+    try:
+        public_lock(index, tmp_path / "app")
+        assert slice_(tmp_path / "app", monkeypatch, workers=8)[0] == 0
+    finally:
+        keyring.set_keyring(previous)
+        if cached is not None:
+            cached()
+
+    assert RecordingKeyring.threads
+    assert set(RecordingKeyring.threads) == {threading.main_thread().ident}
