@@ -46,6 +46,7 @@ from poetry.utils.env import EnvManager
 from poetry.utils.env.site_packages import SitePackages
 from poetry.utils.password_manager import PasswordManager
 from poetry.utils.wheel import Wheel
+from requests.adapters import HTTPAdapter
 
 from poetry_plugin_install_locked.exceptions import InstallLockedError
 from poetry_plugin_install_locked.exceptions import unsupported_poetry_message
@@ -151,7 +152,6 @@ INTERNALS = (
     Internal(Authenticator, "get_session", ("url",)),
     Internal(Authenticator, "delete_cache"),
     # Poetry's HTTP cache, asked what it holds fresh without a request.
-    Internal(CacheControlAdapter, "build_response", ("request", "from_cache")),
     Internal(CacheControlAdapter, "controller", instance=True),
     Internal(CacheController, "cached_request", ("request",)),
     Internal(RepositoryPool, "repository"),
@@ -245,7 +245,9 @@ def fresh_in_cache(
         return None
     if not cached:
         return None
-    return adapter.build_response(request, cached, from_cache=True)
+    response = HTTPAdapter.build_response(adapter, request, cached)
+    response.from_cache = True  # type: ignore[attr-defined]  # as CacheControl marks it
+    return response
 
 
 def requests_timeout() -> int:

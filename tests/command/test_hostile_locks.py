@@ -93,7 +93,7 @@ def run(directory: Path, lock: str, monkeypatch: pytest.MonkeyPatch) -> tuple[in
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     monkeypatch.chdir(directory)
     # Hypothesis's text, any Unicode: the same bytes on every platform.
-    (directory / "poetry.lock").write_text(lock, encoding="utf-8", newline="\n")
+    (directory / "poetry.lock").write_bytes(lock.encode("utf-8"))
     application = Application()
     InstallLockedApplicationPlugin().activate(application)
     tester = CommandTester(application.find("install-locked"))

@@ -94,7 +94,7 @@ def write_committed() -> None:
 def commit(path: Path, text: str) -> None:
     """Write a committed file as Poetry writes it, whatever the platform: UTF-8,
     with LF line endings (text mode would write CRLF on Windows)."""
-    path.write_text(text, encoding="utf-8", newline="\n")
+    path.write_bytes(text.encode())
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def create_repository(root: Path, name: str, files: dict[str, str], tag: str) ->
     for path, text in files.items():
         (work / path).parent.mkdir(parents=True, exist_ok=True)
         # The same bytes on every platform (text mode would write CRLF on Windows).
-        (work / path).write_text(text, encoding="utf-8", newline="\n")
+        (work / path).write_bytes(text.encode())
     git(work, "init", "-q", "-b", "main")
     git(work, "add", "-A")
     git(work, "commit", "-q", "-m", "initial")

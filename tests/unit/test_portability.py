@@ -158,9 +158,16 @@ def test_ctrl_c_on_windows_waits_for_uv_and_sends_it_no_signal() -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Popen sends no SIGINT there")
 def test_ctrl_c_elsewhere_stops_uv_and_waits_for_it() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(30)"], text=True
+    # A background job inherits SIGINT ignored: uv, like Python, takes it.
+    script = (
+        "import signal, time; signal.signal(signal.SIGINT, signal.default_int_handler)"
+        "; print('ready', flush=True); time.sleep(30)"
     )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "ready\n"
     interrupted(process, platform=sys.platform)
 
     assert process.returncode not in (None, 0)

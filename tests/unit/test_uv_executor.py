@@ -60,7 +60,7 @@ class Uv:
         if sys.platform == "win32":
             (directory / "uv.py").write_text(STAND_IN, encoding="utf-8")
             self.path = directory / "uv.cmd"
-            self.path.write_text(WINDOWS_LAUNCHER, encoding="utf-8", newline="")
+            self.path.write_bytes(WINDOWS_LAUNCHER.encode())
         else:
             self.path = directory / "uv"
             self.path.write_text(STAND_IN, encoding="utf-8")
