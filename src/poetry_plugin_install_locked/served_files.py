@@ -15,6 +15,7 @@ The first lookup that fails stops the rest: none starts after it.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 
@@ -105,8 +106,9 @@ def look_up(
         else:
             served.update(found)
     for page in asked:  # credentials and sessions, made here, not in the workers
-        page.repository.session.get_credentials_for_url(page.url)
-        page.repository.session.get_session(page.url)
+        with contextlib.suppress(Exception):  # a URL they cannot take: the lookup says
+            page.repository.session.get_credentials_for_url(page.url)
+            page.repository.session.get_session(page.url)
     workers = max(1, min(poetry.config.installer_max_workers, len(asked)))
     for found in Lookups(asked, workers):
         served.update(found)
@@ -118,17 +120,17 @@ def _fresh_in_cache(page: Page) -> dict[PackageKey, Served] | None:
     fresh (its max-age) and it names every locked file with the lock's hash;
     else None: the page is asked of the index. Read in this thread, as reading
     many from threads would only contend for the interpreter."""
-    session = page.repository.session.get_session(page.url)
-    request = session.prepare_request(
-        requests.Request("GET", page.url, headers=_headers(page))
-    )
-    response = fresh_in_cache(session, request)
-    if response is None:
-        return None
     try:
+        session = page.repository.session.get_session(page.url)
+        request = session.prepare_request(
+            requests.Request("GET", page.url, headers=_headers(page))
+        )
+        response = fresh_in_cache(session, request)
+        if response is None:
+            return None
         served = _served(page, response)
-    except InstallLockedError:
-        return None  # the index is asked, and says
+    except Exception:  # noqa: BLE001 - the index is asked, and the lookup says why
+        return None
     if any(s.missing or _contradicted(p, s) for p, s in served):
         return None
     return {package.key: found for package, found in served}

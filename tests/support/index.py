@@ -210,7 +210,9 @@ class Server(ThreadingHTTPServer):
     def serving(cls, port: int, handler: Callable[..., BaseRequestHandler]) -> Server:
         """A server on 127.0.0.1 (`port` 0: any free one), answering in a thread."""
         server = cls(("127.0.0.1", port), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return server
 
     def close(self) -> None:
