@@ -131,7 +131,7 @@ def _fresh_in_cache(page: Page) -> dict[PackageKey, Served] | None:
         served = _served(page, response)
     except Exception:  # noqa: BLE001 - the index is asked, and the lookup says why
         return None
-    if any(s.missing or _contradicted(p, s) for p, s in served):
+    if _may_be_out_of_date(served):
         return None
     return {package.key: found for package, found in served}
 
@@ -234,7 +234,7 @@ def _look_up_page(page: Page, stopped: threading.Event) -> dict[PackageKey, Serv
     response = _get(page, fresh=False)
     served = _served(page, response)
     reused = getattr(response, "from_cache", False)
-    if reused and any(s.missing or _contradicted(p, s) for p, s in served):
+    if reused and _may_be_out_of_date(served):
         if stopped.is_set():  # another lookup failed: no request starts now
             return {}
         served = _served(page, _get(page, fresh=True))
@@ -252,6 +252,13 @@ def _look_up_page(page: Page, stopped: threading.Event) -> dict[PackageKey, Serv
                 " and credentials."
             )
     return {package.key: found for package, found in served}
+
+
+def _may_be_out_of_date(served: list[tuple[LockedPackage, Served]]) -> bool:
+    """Whether a reused page lacks a locked file or states another hash for
+    one: the index may have changed since, so it is asked again before either
+    is reported."""
+    return any(found.missing or _contradicted(p, found) for p, found in served)
 
 
 def _headers(page: Page) -> dict[str, str]:
